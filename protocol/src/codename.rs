@@ -1,0 +1,291 @@
+//! Codenames: the only thing a complainant keeps, in their head. Eight random words from
+//! the BIP-39 English list (88 bits) plus one checksum word, stretched with Argon2id and
+//! split by HKDF-SHA256 into the case's age identity and its Ed25519 authentication key.
+//! The salt comes from the pinned root fingerprint, never from the server.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use ed25519_dalek::SigningKey;
+use hkdf::Hkdf;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::keyring::Fingerprint;
+
+const WORDLIST: &str = include_str!("../wordlist/bip39-english.txt");
+/// Random words; 8 × 11 = 88 bits of entropy.
+pub const DATA_WORDS: usize = 8;
+/// Data words plus the checksum word.
+pub const TOTAL_WORDS: usize = DATA_WORDS + 1;
+
+/// Argon2id parameters fixed by the design brief.
+pub const ARGON2_M_KIB: u32 = 64 * 1024;
+pub const ARGON2_T: u32 = 3;
+pub const ARGON2_P: u32 = 1;
+
+const SALT_DOMAIN: &[u8] = b"amanat/codename/v1";
+const CHECK_DOMAIN: &[u8] = b"amanat/codename-check/v1";
+const HKDF_AGE: &[u8] = b"amanat/case/age-x25519/v1";
+const HKDF_AUTH: &[u8] = b"amanat/case/ed25519-auth/v1";
+
+fn words() -> &'static [&'static str] {
+    static LIST: OnceLock<Vec<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        WORDLIST
+            .lines()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .collect()
+    })
+}
+
+fn index_of(word: &str) -> Option<usize> {
+    let list = words();
+    if let Ok(i) = list.binary_search(&word) {
+        return Some(i);
+    }
+    // BIP-39 words are unique in their first four letters, so a prefix of 4+ is enough.
+    if word.len() >= 4 {
+        let hits: Vec<usize> = (0..list.len())
+            .filter(|&i| list[i].starts_with(word))
+            .collect();
+        if let [one] = hits[..] {
+            return Some(one);
+        }
+    }
+    None
+}
+
+fn checksum(indexes: &[usize]) -> usize {
+    let mut h = Sha256::new();
+    h.update(CHECK_DOMAIN);
+    for &i in indexes {
+        h.update((i as u16).to_be_bytes());
+    }
+    let d = h.finalize();
+    (usize::from(d[0]) << 3) | usize::from(d[1] >> 5)
+}
+
+/// A codename. Not `Serialize`; prints as `********`; wiped on drop.
+pub struct Codename(Zeroizing<String>);
+
+impl Codename {
+    /// A fresh random codename.
+    pub fn generate() -> Self {
+        let mut rng = rand::rngs::OsRng;
+        let list = words();
+        let mut idx: Zeroizing<Vec<usize>> = Zeroizing::new(
+            (0..DATA_WORDS)
+                .map(|_| (rng.next_u32() as usize) % list.len()) // 2048 divides 2^32: no bias
+                .collect(),
+        );
+        let c = checksum(&idx);
+        idx.push(c);
+        Self::from_indexes(&idx)
+    }
+
+    fn from_indexes(idx: &[usize]) -> Self {
+        let list = words();
+        let s = idx.iter().map(|&i| list[i]).collect::<Vec<_>>().join(" ");
+        Self(Zeroizing::new(s))
+    }
+
+    /// Parses what a person typed: any case, words separated by spaces, dashes or commas,
+    /// a unique prefix of four or more letters accepted. Error messages name positions,
+    /// never the words themselves.
+    pub fn parse(input: &str) -> Result<Self> {
+        let lowered = Zeroizing::new(input.to_lowercase());
+        let typed: Vec<&str> = lowered
+            .split(|c: char| c.is_whitespace() || c == '-' || c == ',' || c == '.')
+            .filter(|w| !w.is_empty())
+            .collect();
+        if typed.len() != TOTAL_WORDS {
+            return Err(Error::BadCodename(format!(
+                "a codename has {TOTAL_WORDS} words; {} were given",
+                typed.len()
+            )));
+        }
+        let mut idx = Zeroizing::new(Vec::with_capacity(TOTAL_WORDS));
+        for (n, w) in typed.iter().enumerate() {
+            match index_of(w) {
+                Some(i) => idx.push(i),
+                None => {
+                    return Err(Error::BadCodename(format!(
+                        "word {} is not in the word list; check its spelling",
+                        n + 1
+                    )));
+                }
+            }
+        }
+        if checksum(&idx[..DATA_WORDS]) != idx[DATA_WORDS] {
+            return Err(Error::BadCodename(
+                "the words do not fit together (the last word is a check word); one of them is mistyped or out of order".into(),
+            ));
+        }
+        Ok(Self::from_indexes(&idx))
+    }
+
+    /// The canonical words. Show this once, to the person it belongs to.
+    pub fn dangerously_reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// Runs Argon2id (64 MiB, t = 3) and HKDF; takes a noticeable fraction of a second.
+    pub fn derive(&self, root: &Fingerprint) -> Result<CaseKeys> {
+        let mut salt_h = Sha256::new();
+        salt_h.update(SALT_DOMAIN);
+        salt_h.update(root.as_bytes());
+        let salt: [u8; 32] = salt_h.finalize().into();
+
+        let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, Some(32))
+            .map_err(|e| Error::BadCodename(e.to_string()))?;
+        let mut seed = Zeroizing::new([0u8; 32]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(self.0.as_bytes(), &salt, seed.as_mut())
+            .map_err(|e| Error::BadCodename(e.to_string()))?;
+        CaseKeys::from_seed(&seed)
+    }
+}
+
+impl fmt::Debug for Codename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Codename(********)")
+    }
+}
+
+/// The keys a codename stands for: the case's age identity and the complainant's auth key.
+pub struct CaseKeys {
+    identity: age::x25519::Identity,
+    auth: SigningKey,
+}
+
+impl CaseKeys {
+    /// HKDF-SHA256 split of a 32-byte seed. Public so tests can skip Argon2id.
+    pub fn from_seed(seed: &[u8; 32]) -> Result<Self> {
+        let hk = Hkdf::<Sha256>::new(None, seed);
+        let mut age_bytes = Zeroizing::new([0u8; 32]);
+        let mut auth_bytes = Zeroizing::new([0u8; 32]);
+        hk.expand(HKDF_AGE, age_bytes.as_mut())
+            .and_then(|_| hk.expand(HKDF_AUTH, auth_bytes.as_mut()))
+            .map_err(|e| Error::BadCodename(e.to_string()))?;
+        Ok(Self {
+            identity: crate::keys::age_identity_from_bytes(&age_bytes)?,
+            auth: SigningKey::from_bytes(&auth_bytes),
+        })
+    }
+
+    /// A random case, for tools that need keys but no codename (benchmarks, tests).
+    pub fn random() -> Result<Self> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(seed.as_mut());
+        Self::from_seed(&seed)
+    }
+
+    pub fn identity(&self) -> &age::x25519::Identity {
+        &self.identity
+    }
+
+    pub fn recipient(&self) -> age::x25519::Recipient {
+        self.identity.to_public()
+    }
+
+    pub fn auth(&self) -> &SigningKey {
+        &self.auth
+    }
+
+    pub fn auth_public(&self) -> [u8; 32] {
+        self.auth.verifying_key().to_bytes()
+    }
+}
+
+impl fmt::Debug for CaseKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CaseKeys(********)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wordlist_is_bip39() {
+        let w = words();
+        assert_eq!(w.len(), 2048);
+        assert!(w.windows(2).all(|p| p[0] < p[1]), "list must be sorted");
+        assert_eq!(w[0], "abandon");
+        assert_eq!(w[2047], "zoo");
+    }
+
+    #[test]
+    fn generated_codenames_parse_back() {
+        for _ in 0..50 {
+            let c = Codename::generate();
+            let again = Codename::parse(c.dangerously_reveal()).unwrap();
+            assert_eq!(again.dangerously_reveal(), c.dangerously_reveal());
+        }
+    }
+
+    #[test]
+    fn parse_forgives_layout_and_prefixes() {
+        let c = Codename::generate();
+        let sloppy: String = c
+            .dangerously_reveal()
+            .split(' ')
+            .map(|w| w.chars().take(4).collect::<String>().to_uppercase())
+            .collect::<Vec<_>>()
+            .join(" - ");
+        assert_eq!(
+            Codename::parse(&sloppy).unwrap().dangerously_reveal(),
+            c.dangerously_reveal()
+        );
+    }
+
+    #[test]
+    fn parse_catches_mistakes_without_echoing() {
+        let c = Codename::generate();
+        let words: Vec<&str> = c.dangerously_reveal().split(' ').collect();
+        // A swapped pair is almost always caught by the check word.
+        let mut swapped = words.clone();
+        swapped.swap(0, 1);
+        if swapped != words {
+            let e = Codename::parse(&swapped.join(" ")).err();
+            // 1 in 2048 chance the checksum still fits; only check the message otherwise.
+            if let Some(e) = e {
+                assert!(e.to_string().contains("do not fit"));
+                assert!(!e.to_string().contains(words[0]));
+            }
+        }
+        let mut typo = words.clone();
+        typo[2] = "qqqqq";
+        let e = Codename::parse(&typo.join(" ")).unwrap_err();
+        assert!(e.to_string().contains("word 3"));
+        assert!(Codename::parse("one two").is_err());
+    }
+
+    #[test]
+    fn derivation_is_deterministic_and_root_bound() {
+        let c = Codename::generate();
+        let r1 = crate::keyring::RootKey::from_seed(&[1; 32]).fingerprint();
+        let r2 = crate::keyring::RootKey::from_seed(&[2; 32]).fingerprint();
+        let a = c.derive(&r1).unwrap();
+        let b = Codename::parse(c.dangerously_reveal())
+            .unwrap()
+            .derive(&r1)
+            .unwrap();
+        let other_root = c.derive(&r2).unwrap();
+        assert_eq!(a.auth_public(), b.auth_public());
+        assert_eq!(a.recipient().to_string(), b.recipient().to_string());
+        assert_ne!(a.auth_public(), other_root.auth_public());
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Codename::generate();
+        assert_eq!(format!("{c:?}"), "Codename(********)");
+    }
+}

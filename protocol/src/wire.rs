@@ -1,0 +1,283 @@
+//! The HTTP API's JSON bodies, shared by server and client so they cannot drift apart.
+//! Routes and their semantics are documented in `docs/protocol.md`; every error is an
+//! [`ErrorBody`] with a 4xx or 5xx status.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::{serde_b64, serde_b64_32, serde_hex_32};
+use crate::ids::{CaseId, DocumentId, StaffId};
+use crate::keyring::Role;
+
+/// API version prefix of every route.
+pub const API: &str = "/v1";
+
+/// What kind of document a ciphertext is. The server sees this, and nothing else about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentKind {
+    AppealForm,
+    PowerOfAttorney,
+    Attachment,
+    Reply,
+    Note,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 5] = [
+        DocumentKind::AppealForm,
+        DocumentKind::PowerOfAttorney,
+        DocumentKind::Attachment,
+        DocumentKind::Reply,
+        DocumentKind::Note,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DocumentKind::AppealForm => "appeal-form",
+            DocumentKind::PowerOfAttorney => "power-of-attorney",
+            DocumentKind::Attachment => "attachment",
+            DocumentKind::Reply => "reply",
+            DocumentKind::Note => "note",
+        }
+    }
+
+    /// Kinds a complainant may upload into their own case.
+    pub fn complainant_may_upload(&self) -> bool {
+        matches!(
+            self,
+            DocumentKind::AppealForm | DocumentKind::PowerOfAttorney | DocumentKind::Attachment
+        )
+    }
+}
+
+impl std::fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DocumentKind {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| crate::Error::Malformed {
+                what: "document kind",
+                reason: "use appeal-form, power-of-attorney, attachment, reply or note".into(),
+            })
+    }
+}
+
+/// Where a case stands in the foundation's work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseStatus {
+    New,
+    InReview,
+    NeedsInfo,
+    Complete,
+    Included,
+    Rejected,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 7] = [
+        CaseStatus::New,
+        CaseStatus::InReview,
+        CaseStatus::NeedsInfo,
+        CaseStatus::Complete,
+        CaseStatus::Included,
+        CaseStatus::Rejected,
+        CaseStatus::Closed,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CaseStatus::New => "new",
+            CaseStatus::InReview => "in-review",
+            CaseStatus::NeedsInfo => "needs-info",
+            CaseStatus::Complete => "complete",
+            CaseStatus::Included => "included",
+            CaseStatus::Rejected => "rejected",
+            CaseStatus::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CaseStatus {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| crate::Error::Malformed {
+                what: "case status",
+                reason: "use new, in-review, needs-info, complete, included, rejected or closed"
+                    .into(),
+            })
+    }
+}
+
+/// Every error response: a stable machine code and a sentence for a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+/// `POST /v1/cases`: open a case. The client chose the id and derived `auth_key` from the
+/// codename; `grants` wrap the case identity to every reviewer of `keyring_version`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    pub case_id: CaseId,
+    #[serde(with = "serde_b64_32")]
+    pub auth_key: [u8; 32],
+    pub keyring_version: u64,
+    pub grants: Vec<GrantUpload>,
+}
+
+/// One reviewer's copy of the case identity, age-encrypted to their recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantUpload {
+    pub staff_id: StaffId,
+    #[serde(with = "serde_b64")]
+    pub ciphertext: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseCreated {
+    pub case_id: CaseId,
+}
+
+/// `POST /v1/auth/challenge`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    #[serde(with = "serde_b64_32")]
+    pub public_key: [u8; 32],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    #[serde(with = "serde_b64_32")]
+    pub challenge: [u8; 32],
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// `POST /v1/auth/session`: the signed challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    #[serde(with = "serde_b64_32")]
+    pub public_key: [u8; 32],
+    #[serde(with = "serde_b64_32")]
+    pub challenge: [u8; 32],
+    #[serde(with = "serde_b64")]
+    pub signature: Vec<u8>,
+}
+
+/// Who a session speaks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Principal {
+    Case { case_id: CaseId },
+    Staff { staff_id: StaffId, roles: Vec<Role> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Bearer token for `Authorization: Bearer …`. The server keeps only its hash.
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub principal: Principal,
+}
+
+/// Returned once a document's ciphertext is durably stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub document_id: DocumentId,
+    pub kind: DocumentKind,
+    /// SHA-256 of the ciphertext, hex.
+    #[serde(with = "serde_hex_32")]
+    pub sha256: [u8; 32],
+    /// Ciphertext length in bytes (padded).
+    pub length: u64,
+    /// Unix seconds.
+    pub received_at: i64,
+}
+
+/// One line of `GET /v1/cases`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub case_id: CaseId,
+    pub status: CaseStatus,
+    /// Optimistic-concurrency version of the case's mutable fields.
+    pub version: i64,
+    pub assignee: Option<StaffId>,
+    pub documents: Vec<DocumentKind>,
+    /// Unix seconds.
+    pub received_at: i64,
+}
+
+/// `GET /v1/cases/{id}` for a reviewer: metadata plus the caller's own grant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub case_id: CaseId,
+    pub status: CaseStatus,
+    pub version: i64,
+    pub assignee: Option<StaffId>,
+    /// The caller's grant (the case identity encrypted to them).
+    #[serde(with = "serde_b64")]
+    pub grant: Vec<u8>,
+    pub documents: Vec<DocumentInfo>,
+    pub received_at: i64,
+}
+
+/// `GET /v1/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub keyring_version: Option<u64>,
+}
+
+/// `POST /v1/keyring` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyringAccepted {
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_statuses_round_trip_as_strings() {
+        for k in DocumentKind::ALL {
+            assert_eq!(k.as_str().parse::<DocumentKind>().unwrap(), k);
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
+        }
+        for s in CaseStatus::ALL {
+            assert_eq!(s.as_str().parse::<CaseStatus>().unwrap(), s);
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
+        assert!("letter".parse::<DocumentKind>().is_err());
+    }
+
+    #[test]
+    fn create_case_refuses_unknown_fields() {
+        let body = r#"{"case_id":"0b6e3c1a-1111-4111-8111-111111111111","auth_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","keyring_version":1,"grants":[],"name":"x"}"#;
+        assert!(serde_json::from_str::<CreateCase>(body).is_err());
+    }
+}
