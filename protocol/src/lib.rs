@@ -7,6 +7,7 @@ pub mod agefile;
 pub mod auth;
 pub mod encoding;
 pub mod error;
+pub mod form;
 pub mod ids;
 pub mod keyring;
 pub mod padding;
