@@ -1,1 +1,42 @@
-fn main() {}
+//! `amanat`: the client for complainants, staff, admins and auditors.
+//! Everything secret is encrypted or decrypted here, on the person's own device.
+
+mod api;
+mod cli;
+mod commands;
+mod error;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{AdminCommand, Cli, CodenameCommand, Command};
+use crate::error::Result;
+use crate::secrets::PassphraseSource;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Submit(args) => commands::submit::run(&args),
+        Command::Codename(CodenameCommand::Check { stdin }) => commands::codename::check(stdin),
+        Command::Staff(cmd) => commands::staff::run(&cmd),
+        Command::Admin(AdminCommand::Init { out, passphrase }) => {
+            let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
+            commands::admin::init(&out, &pass).map(|_| ())
+        }
+        Command::Admin(AdminCommand::Keyring(cmd)) => commands::admin::run_keyring(&cmd),
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => commands::demo::run(&args),
+    }
+}

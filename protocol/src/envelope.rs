@@ -214,7 +214,7 @@ pub fn open_to_vec(
 ) -> Result<(DocumentMeta, zeroize::Zeroizing<Vec<u8>>)> {
     let mut out = zeroize::Zeroizing::new(Vec::new());
     let mut limited = LimitedWriter {
-        inner: &mut *out,
+        inner: &mut out,
         left: max,
     };
     let meta = open(identity, input, &mut limited)?;

@@ -135,16 +135,16 @@ impl AppealForm {
             ("identity.city", self.identity.city.as_ref()),
             ("identity.occupation", self.identity.occupation.as_ref()),
         ] {
-            if let Some(v) = value {
-                if v.chars().count() > 200 || v.chars().any(char::is_control) {
-                    bad(field.into(), "must be at most 200 printable characters");
-                }
+            if let Some(v) = value
+                && (v.chars().count() > 200 || v.chars().any(char::is_control))
+            {
+                bad(field.into(), "must be at most 200 printable characters");
             }
         }
-        if let Some(age) = self.identity.age {
-            if !(10..=120).contains(&age) {
-                bad("identity.age".into(), "must be between 10 and 120");
-            }
+        if let Some(age) = self.identity.age
+            && !(10..=120).contains(&age)
+        {
+            bad("identity.age".into(), "must be between 10 and 120");
         }
         for (i, inc) in self.incidents.iter().enumerate() {
             if !EVENTS.contains(&inc.event.as_str()) {

@@ -1,1 +1,534 @@
+//! Fixtures for the end-to-end scenarios: the real `amanat-server` binary on 127.0.0.1 with
+//! a port it picks itself, the real `amanat` CLI with a throwaway HOME, a foundation with
+//! keys and a keyring, and a small raw HTTP client for requests the CLI would never send.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Once;
+use std::time::Duration;
+
+use amanat_protocol::keyring::SignedKeyring;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub mod http;
+
+/// The folder holding the workspace's binaries (`target/debug`), found from the test exe.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/debug/deps/journey-hash → target/debug
+    exe.parent().and_then(Path::parent).unwrap().to_owned()
+}
+
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build --workspace`) so the binaries are built",
+        p.display()
+    );
+    p
+}
+
+/// A passphrase long enough for the CLI's rule, passed through AMANAT_PASSPHRASE.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// Which database the server under test uses.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL from `AMANAT_TEST_POSTGRES_URL`. Returns `None` (and the test should
+    /// return early) when unset — unless `AMANAT_REQUIRE_POSTGRES=1`, as in CI, where a
+    /// missing database is a failure rather than a silent skip.
+    pub fn postgres_from_env() -> Option<Backend> {
+        match std::env::var("AMANAT_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(fresh_postgres_database(&url))),
+            _ => {
+                assert!(
+                    std::env::var("AMANAT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "AMANAT_REQUIRE_POSTGRES=1 but AMANAT_TEST_POSTGRES_URL is not set"
+                );
+                eprintln!("skipped: set AMANAT_TEST_POSTGRES_URL to run the PostgreSQL variant");
+                None
+            }
+        }
+    }
+}
+
+/// Creates an empty database next to the one in `url` and returns its URL.
+fn fresh_postgres_database(url: &str) -> String {
+    let name = format!("amanat_test_{}", random_hex(8));
+    let out = Command::new("psql")
+        .arg(url)
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .output()
+        .expect("psql must be installed to run the PostgreSQL tests");
+    assert!(
+        out.status.success(),
+        "CREATE DATABASE failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match url.rfind('/') {
+        Some(i) if url[..i].contains("://") && url[i..].len() > 1 || url.ends_with('/') => {
+            let base = &url[..i];
+            let query = url[i..].find('?').map(|q| &url[i + q..]).unwrap_or("");
+            format!("{base}/{name}{query}")
+        }
+        _ => format!("{}/{name}", url.trim_end_matches('/')),
+    }
+}
+
+pub fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    getrandom_fill(&mut b);
+    amanat_protocol::encoding::hex(&b)
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    let mut f = std::fs::File::open("/dev/urandom").unwrap();
+    f.read_exact(b).unwrap();
+}
+
+/// A running `amanat-server`. Killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub cert_sha256: String,
+    pub data: TempDir,
+    pub log: PathBuf,
+    pub backend: Backend,
+}
+
+pub struct ServerOptions {
+    pub backend: Backend,
+    pub max_document_bytes: Option<u64>,
+    pub session_ttl_secs: Option<u64>,
+}
+
+impl Server {
+    pub fn start(root_public_b64: &str, backend: Backend) -> Server {
+        Self::start_with(
+            root_public_b64,
+            ServerOptions {
+                backend,
+                max_document_bytes: None,
+                session_ttl_secs: None,
+            },
+        )
+    }
+
+    pub fn start_with(root_public_b64: &str, opts: ServerOptions) -> Server {
+        let data = tempfile::Builder::new()
+            .prefix("amanat-server-")
+            .tempdir()
+            .unwrap();
+        let dir = data.path().join("srv");
+        let mut init = Command::new(bin("amanat-server"));
+        init.args(["init", "--data"])
+            .arg(&dir)
+            .args(["--root-key", root_public_b64]);
+        if let Backend::Postgres(url) = &opts.backend {
+            init.args(["--database-url", url]);
+        }
+        let out = init.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "server init failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cert_sha256 = stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("certificate sha256: "))
+            .unwrap_or_else(|| panic!("no certificate line in: {stdout}"))
+            .trim()
+            .to_owned();
+        let log = data.path().join("server.log");
+        let mut child = Self::spawn(&dir, &log, &opts);
+        let url = read_listening(&mut child);
+        Server {
+            child,
+            url,
+            cert_sha256,
+            data,
+            log,
+            backend: opts.backend,
+        }
+    }
+
+    fn spawn(dir: &Path, log: &Path, opts: &ServerOptions) -> Child {
+        let logfile = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let mut cmd = Command::new(bin("amanat-server"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(dir.join("config.toml"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("AMANAT_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(logfile));
+        if let Some(max) = opts.max_document_bytes {
+            cmd.env("AMANAT_MAX_DOCUMENT_BYTES", max.to_string());
+        }
+        if let Some(ttl) = opts.session_ttl_secs {
+            cmd.env("AMANAT_SESSION_TTL_SECS", ttl.to_string());
+        }
+        cmd.spawn().unwrap()
+    }
+
+    /// The server's data directory (config, TLS, SQLite database, blobs).
+    pub fn dir(&self) -> PathBuf {
+        self.data.path().join("srv")
+    }
+
+    pub fn blob_files(&self) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        walk(&self.dir().join("blobs"), &mut v);
+        v.retain(|p| !p.components().any(|c| c.as_os_str() == "tmp"));
+        v.sort();
+        v
+    }
+
+    /// Every byte the server has written: its data directory (database, WAL, blobs, config)
+    /// and its log. The PostgreSQL database is dumped with pg_dump.
+    pub fn all_stored_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        walk(self.data.path(), &mut files);
+        let mut out: Vec<(String, Vec<u8>)> = files
+            .into_iter()
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read(&p).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if let Backend::Postgres(url) = &self.backend {
+            let dump = Command::new("pg_dump")
+                .arg(url)
+                .output()
+                .expect("pg_dump must be installed");
+            assert!(
+                dump.status.success(),
+                "pg_dump failed: {}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            out.push(("pg_dump".into(), dump.stdout));
+        }
+        out
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn http(&self) -> http::Client {
+        http::Client::new(&self.url, &self.dir().join("tls/cert.pem"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_listening(child: &mut Child) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.trim().strip_prefix("listening on ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the server did not report `listening on …` within 60 s")
+}
+
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Runs the real `amanat` CLI with its own throwaway HOME and the test passphrase.
+pub struct Cli {
+    pub home: TempDir,
+}
+
+impl Default for Cli {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cli {
+    pub fn new() -> Self {
+        Self {
+            home: tempfile::Builder::new()
+                .prefix("amanat-home-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(bin("amanat"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("TMPDIR", self.home.path().join("tmp"))
+            .env("AMANAT_PASSPHRASE", PASSPHRASE)
+            .current_dir(self.home.path())
+            .stdin(Stdio::null());
+        let _ = std::fs::create_dir_all(self.home.path().join("tmp"));
+        c
+    }
+
+    /// Runs and returns the output, whatever the exit status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// Runs and panics with both streams if the command fails.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "amanat {args:?} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+}
+
+/// A foundation: root key, reviewers' keys, a signed keyring file.
+pub struct Foundation {
+    pub admin: Cli,
+    pub fingerprint: String,
+    pub root_public: String,
+}
+
+impl Foundation {
+    pub fn new() -> Foundation {
+        let admin = Cli::new();
+        let out = admin.ok(&["admin", "init", "--out", "root.key"]);
+        let mut lines = out.lines().map(str::trim);
+        let fingerprint = lines
+            .by_ref()
+            .skip_while(|l| !l.starts_with("Root fingerprint"))
+            .nth(2)
+            .unwrap()
+            .to_owned();
+        let root_public = out
+            .lines()
+            .skip_while(|l| !l.starts_with("Root public key"))
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert_eq!(
+            fingerprint.len(),
+            64,
+            "unexpected fingerprint {fingerprint:?}"
+        );
+        Foundation {
+            admin,
+            fingerprint,
+            root_public,
+        }
+    }
+
+    /// Makes a staff member's keys in their own HOME and adds them to the keyring file.
+    pub fn add_staff(&self, id: &str, roles: &str) -> Staff {
+        let cli = Cli::new();
+        cli.ok(&[
+            "staff",
+            "keygen",
+            "--id",
+            id,
+            "--name",
+            &format!("Staff {id}"),
+            "--out",
+            "staff.key",
+            "--public-out",
+            "staff.pub",
+        ]);
+        std::fs::copy(cli.path("staff.pub"), self.admin.path(&format!("{id}.pub"))).unwrap();
+        self.admin.ok(&[
+            "admin",
+            "keyring",
+            "add",
+            "--root-key",
+            "root.key",
+            "--staff",
+            &format!("{id}.pub"),
+            "--roles",
+            roles,
+        ]);
+        Staff {
+            id: id.to_owned(),
+            cli,
+        }
+    }
+
+    pub fn remove_staff(&self, id: &str) {
+        self.admin.ok(&[
+            "admin",
+            "keyring",
+            "remove",
+            "--root-key",
+            "root.key",
+            "--id",
+            id,
+        ]);
+    }
+
+    pub fn publish(&self, server: &Server) -> String {
+        self.admin.ok(&[
+            "admin",
+            "keyring",
+            "publish",
+            "--server",
+            &server.url,
+            "--server-cert",
+            &server.cert_sha256,
+        ])
+    }
+
+    pub fn signed_keyring(&self) -> SignedKeyring {
+        serde_json::from_slice(&std::fs::read(self.admin.path("keyring.json")).unwrap()).unwrap()
+    }
+}
+
+impl Default for Foundation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub struct Staff {
+    pub id: String,
+    pub cli: Cli,
+}
+
+impl Staff {
+    pub fn login(&self, server: &Server, fp: &str) -> String {
+        self.cli.ok(&[
+            "staff",
+            "login",
+            "--key",
+            "staff.key",
+            "--server",
+            &server.url,
+            "--server-cert",
+            &server.cert_sha256,
+            "--root",
+            fp,
+        ])
+    }
+
+    /// The bearer token `staff login` saved.
+    pub fn token(&self) -> String {
+        let p = self
+            .cli
+            .home
+            .path()
+            .join(".local/state/amanat/staff-session.json");
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn keys(&self) -> amanat_protocol::keys::StaffKeys {
+        let bytes = std::fs::read(self.cli.path("staff.key")).unwrap();
+        let pass = age::secrecy::SecretString::from(PASSPHRASE.to_owned());
+        amanat_protocol::keys::StaffKeys::open(&pass, bytes.as_slice()).unwrap()
+    }
+}
+
+/// What `amanat submit` printed that a test needs.
+pub struct SubmitOutput {
+    pub case_id: String,
+    pub codename: String,
+    pub stdout: String,
+}
+
+pub fn parse_submit(stdout: &str) -> SubmitOutput {
+    let case_id = stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Case ")
+                .and_then(|r| r.strip_suffix(" created."))
+        })
+        .unwrap_or_else(|| panic!("no case id in:\n{stdout}"))
+        .to_owned();
+    let codename = stdout
+        .lines()
+        .skip_while(|l| !l.contains("YOUR CODENAME"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("Practise"))
+        .filter(|l| l.starts_with("        "))
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(codename.split(' ').count(), 9, "no codename in:\n{stdout}");
+    SubmitOutput {
+        case_id,
+        codename,
+        stdout: stdout.to_owned(),
+    }
+}
+
+static PROVIDER: Once = Once::new();
+
+/// rustls needs one process-wide crypto provider for reqwest's verifier.
+pub fn install_crypto_provider() {
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Case keys from a codename printed by `amanat submit`, derived as the CLI does.
+pub fn case_keys(codename: &str, fingerprint: &str) -> amanat_protocol::codename::CaseKeys {
+    let fp = amanat_protocol::keyring::Fingerprint::parse(fingerprint).unwrap();
+    amanat_protocol::codename::Codename::parse(codename)
+        .unwrap()
+        .derive(&fp)
+        .unwrap()
+}

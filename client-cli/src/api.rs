@@ -1,0 +1,353 @@
+//! The HTTP client: one place that knows routes, TLS trust and error bodies.
+//! The server certificate is trusted either by a pinned SHA-256 fingerprint or by the
+//! system's roots; every request goes through rustls, optionally via a SOCKS5 proxy (Tor).
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use amanat_protocol::encoding::{from_hex, hex};
+use amanat_protocol::ids::{CaseId, DocumentId};
+use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::wire::{
+    CaseCreated, CaseDetail, CaseSummary, Challenge, ChallengeRequest, CreateCase, DocumentInfo,
+    DocumentKind, ErrorBody, Health, KeyringAccepted, Session, SessionRequest,
+};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest, Sha256};
+
+use crate::error::CliError;
+
+/// How to reach a server.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// `https://host:port`, no trailing slash.
+    pub url: String,
+    /// SHA-256 of the server's certificate (DER), if pinned.
+    pub cert_sha256: Option<[u8; 32]>,
+    /// `socks5h://127.0.0.1:9050` for Tor.
+    pub proxy: Option<String>,
+}
+
+impl Endpoint {
+    pub fn new(url: &str, cert: Option<&str>, proxy: Option<&str>) -> Result<Self, CliError> {
+        let url = url.trim_end_matches('/').to_owned();
+        if !url.starts_with("https://") {
+            return Err(CliError::new(format!("the server address {url:?} is not https://"))
+                .hint("Amanat only talks TLS. Use the address printed by `amanat-server serve`, e.g. https://127.0.0.1:8443"));
+        }
+        let cert_sha256 = cert
+            .map(|c| {
+                from_hex::<32>("certificate fingerprint", &c.replace(':', "")).map_err(|_| {
+                    CliError::new("--server-cert must be 64 hex digits")
+                        .hint("use the `certificate sha256:` line printed by `amanat-server init`")
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            url,
+            cert_sha256,
+            proxy: proxy.map(str::to_owned),
+        })
+    }
+}
+
+/// An error the server answered with.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+pub struct Api {
+    endpoint: Endpoint,
+    http: Client,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn connect(endpoint: &Endpoint) -> Result<Self, CliError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut builder = Client::builder()
+            .connect_timeout(Duration::from_secs(60))
+            .timeout(None::<Duration>)
+            .user_agent("amanat")
+            .https_only(true)
+            .no_proxy();
+        if let Some(pin) = endpoint.cert_sha256 {
+            let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| CliError::new(format!("TLS setup failed: {e}")))?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedCert { pin, provider }))
+                .with_no_client_auth();
+            builder = builder.tls_backend_preconfigured(tls);
+        } else {
+            // System roots via rustls-platform-verifier; it needs a process-wide provider.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        if let Some(proxy) = &endpoint.proxy {
+            let p = reqwest::Proxy::all(proxy).map_err(|e| {
+                CliError::new(format!("bad --proxy {proxy:?}: {e}"))
+                    .hint("for Tor use --proxy socks5h://127.0.0.1:9050")
+            })?;
+            builder = builder.proxy(p);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| CliError::new(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Self {
+            endpoint: endpoint.clone(),
+            http,
+            token: None,
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub fn set_token(&mut self, token: String) {
+        self.token = Some(token);
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.endpoint.url, path)
+    }
+
+    fn auth(&self, rb: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    fn send(&self, rb: RequestBuilder) -> Result<Response, Failure> {
+        let resp = self.auth(rb).send().map_err(|e| Failure::Transport(describe(&e)))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let body: Option<ErrorBody> = resp.json().ok();
+        Err(Failure::Api(match body {
+            Some(b) => ApiError {
+                status,
+                code: b.error,
+                message: b.message,
+            },
+            None => ApiError {
+                status,
+                code: "http".into(),
+                message: format!("the server answered HTTP {status} without an explanation"),
+            },
+        }))
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, Failure> {
+        self.send(rb.timeout(Duration::from_secs(120)))?
+            .json()
+            .map_err(|e| Failure::Transport(format!("unexpected answer from the server: {e}")))
+    }
+
+    pub fn health(&self) -> Result<Health, Failure> {
+        self.json(self.http.get(self.url("/v1/health")))
+    }
+
+    pub fn keyring(&self) -> Result<SignedKeyring, Failure> {
+        self.json(self.http.get(self.url("/v1/keyring")))
+    }
+
+    pub fn publish_keyring(&self, k: &SignedKeyring) -> Result<KeyringAccepted, Failure> {
+        self.json(self.http.post(self.url("/v1/keyring")).json(k))
+    }
+
+    pub fn create_case(&self, c: &CreateCase) -> Result<CaseCreated, Failure> {
+        self.json(self.http.post(self.url("/v1/cases")).json(c))
+    }
+
+    /// Challenge–response login with any Ed25519 key; stores the token.
+    pub fn login(&mut self, key: &ed25519_dalek::SigningKey) -> Result<Session, Failure> {
+        use ed25519_dalek::Signer;
+        let public_key = key.verifying_key().to_bytes();
+        let ch: Challenge = self.json(
+            self.http
+                .post(self.url("/v1/auth/challenge"))
+                .json(&ChallengeRequest { public_key }),
+        )?;
+        let signature = key
+            .sign(&amanat_protocol::auth::message(&ch.challenge))
+            .to_bytes()
+            .to_vec();
+        let session: Session = self.json(self.http.post(self.url("/v1/auth/session")).json(
+            &SessionRequest {
+                public_key,
+                challenge: ch.challenge,
+                signature,
+            },
+        ))?;
+        self.token = Some(session.token.clone());
+        Ok(session)
+    }
+
+    pub fn logout(&mut self) -> Result<(), Failure> {
+        self.send(self.http.delete(self.url("/v1/auth/session")))?;
+        self.token = None;
+        Ok(())
+    }
+
+    /// Streams `body` (an age file) as a document of `case`.
+    pub fn put_document(
+        &self,
+        case: CaseId,
+        doc: DocumentId,
+        kind: DocumentKind,
+        body: impl Read + Send + 'static,
+    ) -> Result<DocumentInfo, Failure> {
+        let rb = self
+            .http
+            .put(self.url(&format!("/v1/cases/{case}/documents/{doc}?kind={kind}")))
+            .header("content-type", "application/octet-stream")
+            .body(reqwest::blocking::Body::new(body));
+        self.send(rb)?
+            .json()
+            .map_err(|e| Failure::Transport(format!("unexpected answer from the server: {e}")))
+    }
+
+    pub fn cases(&self) -> Result<Vec<CaseSummary>, Failure> {
+        self.json(self.http.get(self.url("/v1/cases")))
+    }
+
+    pub fn case(&self, case: CaseId) -> Result<CaseDetail, Failure> {
+        self.json(self.http.get(self.url(&format!("/v1/cases/{case}"))))
+    }
+
+    /// The document's ciphertext as a stream.
+    pub fn document(&self, case: CaseId, doc: DocumentId) -> Result<Response, Failure> {
+        self.send(
+            self.http
+                .get(self.url(&format!("/v1/cases/{case}/documents/{doc}"))),
+        )
+    }
+}
+
+/// A failed call: either the server said no, or we could not talk to it.
+#[derive(Debug)]
+pub enum Failure {
+    Api(ApiError),
+    Transport(String),
+}
+
+impl Failure {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Failure::Api(e) => Some(&e.code),
+            Failure::Transport(_) => None,
+        }
+    }
+}
+
+impl From<Failure> for CliError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Api(e) => {
+                let hint = match e.code.as_str() {
+                    "unauthorized" => Some("your session may have expired: run `amanat staff login` again"),
+                    "no_keyring" => Some("the foundation has not published a keyring yet: `amanat admin keyring publish`"),
+                    "too_large" => Some("the server's limit is set by its operator (max_document_bytes)"),
+                    _ => None,
+                };
+                let err = CliError::new(format!("the server refused: {} ({}, HTTP {})", e.message, e.code, e.status));
+                match hint {
+                    Some(h) => err.hint(h),
+                    None => err,
+                }
+            }
+            Failure::Transport(msg) => CliError::new(format!("could not reach the server: {msg}"))
+                .hint("check the address, that the server is running, and --server-cert if you pinned one"),
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(cause) = src {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        src = cause.source();
+    }
+    s
+}
+
+/// Trusts exactly one certificate, by the SHA-256 of its DER encoding, and still checks
+/// that the server proves possession of its key in the handshake.
+#[derive(Debug)]
+struct PinnedCert {
+    pin: [u8; 32],
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let got: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
+        if got == self.pin {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(format!(
+                "the server's certificate (sha256 {}) is not the pinned one (sha256 {})",
+                hex(&got),
+                hex(&self.pin)
+            )))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

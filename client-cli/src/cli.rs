@@ -1,0 +1,257 @@
+//! The command line: subcommands grouped by role, each with an example in its help.
+//! Parsing only; the work happens in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "amanat",
+    version,
+    about = "Amanat: send an appeal and a power of attorney to the foundation, encrypted on this device.",
+    long_about = "Amanat: send an appeal and a power of attorney to the foundation, encrypted on this device.\n\nBy default this program writes nothing to disk: no configuration, no cache, no history.",
+    after_help = "Examples:\n  amanat demo                      # the whole journey against a throwaway local server\n  amanat submit --server https://… --root XXXX-… --form appeal.json --poa poa.pdf\n  amanat staff login --key me.key --server https://… --root XXXX-…"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Send an appeal form, a power of attorney and attachments (complainants).
+    #[command(after_help = "Example:\n  amanat submit --server https://127.0.0.1:8443 --server-cert 3f9a… \\\n      --root 7ZQK-3M0A-… --form appeal.json --poa poa.pdf --attach photo.jpg\n\nA new codename is printed once. Learn it by heart: it is the only way back to your case.\nNothing is written to this device.")]
+    Submit(SubmitArgs),
+    /// Practise your codename: checks that it is well-formed, without contacting anyone.
+    #[command(subcommand)]
+    Codename(CodenameCommand),
+    /// Foundation staff: keys, login, cases.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The admin: the root key and the keyring.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Run the whole journey against a throwaway server on this machine, narrating each step.
+    #[cfg(feature = "demo")]
+    #[command(after_help = "Example:\n  amanat demo\n\nStarts a server on a free loopback port with a temporary SQLite database, plays every\nrole, shows what the server stored (ciphertext only), then deletes everything.")]
+    Demo(DemoArgs),
+}
+
+/// How to reach the server.
+#[derive(Args, Debug, Clone)]
+pub struct ServerArgs {
+    /// The server's address, e.g. https://127.0.0.1:8443
+    #[arg(long, env = "AMANAT_SERVER", value_name = "URL")]
+    pub server: String,
+    /// Trust the server's certificate by its SHA-256 (printed by `amanat-server init`)
+    /// instead of the system's certificate authorities.
+    #[arg(long, env = "AMANAT_SERVER_CERT", value_name = "SHA256")]
+    pub server_cert: Option<String>,
+    /// Send all traffic through a proxy, e.g. Tor: socks5h://127.0.0.1:9050
+    #[arg(long, env = "AMANAT_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RootArgs {
+    /// The foundation's root fingerprint, as published by the foundation (e.g. 7ZQK-3M0A-…)
+    #[arg(long, env = "AMANAT_ROOT", value_name = "FINGERPRINT")]
+    pub root: String,
+    /// Refuse keyrings older than this version (if the foundation told you its current one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_keyring_version: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// The appeal form, as JSON (see docs/guides/complainant.md for the fields).
+    #[arg(long, value_name = "FILE")]
+    pub form: Option<PathBuf>,
+    /// The power of attorney: a scan or photo of the signed page.
+    #[arg(long, value_name = "FILE")]
+    pub poa: Option<PathBuf>,
+    /// More files: photos, court papers, video. Repeat for each file.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CodenameCommand {
+    /// Type your codename (it is not shown) and hear whether it is well-formed.
+    #[command(after_help = "Example:\n  amanat codename check\n  echo 'word word …' | amanat codename check --stdin")]
+    Check {
+        /// Read the codename from standard input instead of a hidden prompt.
+        #[arg(long)]
+        stdin: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PassphraseArgs {
+    /// Read the passphrase from the first line of this file (default: AMANAT_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SessionArgs {
+    /// Where `staff login` keeps the session (server, pins and a short-lived token).
+    #[arg(long, env = "AMANAT_SESSION", value_name = "FILE")]
+    pub session: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StaffKeyArgs {
+    /// Your staff key file (made by `amanat staff keygen`).
+    #[arg(long, env = "AMANAT_STAFF_KEY", value_name = "FILE")]
+    pub key: PathBuf,
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Make your keys: an age identity (to read cases) and an Ed25519 key (to sign in).
+    #[command(after_help = "Example:\n  amanat staff keygen --id aigerim --name 'Aigerim S.' --out aigerim.key --public-out aigerim.pub\n\nGive aigerim.pub to the admin; keep aigerim.key and its passphrase to yourself.")]
+    Keygen {
+        /// Short id: a-z, 0-9, '.', '_', '-'.
+        #[arg(long)]
+        id: String,
+        /// Your name as colleagues know it.
+        #[arg(long)]
+        name: String,
+        /// The secret key file to write (encrypted with your passphrase).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also write the public part here (it is printed either way).
+        #[arg(long, value_name = "FILE")]
+        public_out: Option<PathBuf>,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Sign in: prove you hold a key in the foundation's keyring.
+    #[command(after_help = "Example:\n  amanat staff login --key aigerim.key --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-…")]
+    Login {
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        root: RootArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Sign out and forget the session.
+    Logout {
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// List cases: id, status, documents received, time.
+    #[command(after_help = "Example:\n  amanat staff cases")]
+    Cases {
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Fetch a case and decrypt it on this machine into a folder.
+    #[command(after_help = "Example:\n  amanat staff open 0b6e3c1a-… --out ./case --key aigerim.key\n\nThe folder then holds plaintext: keep it on an encrypted disk and delete it when done.")]
+    Open {
+        /// The case id, as listed by `amanat staff cases`.
+        case: String,
+        /// Folder to write the decrypted documents into (created, must be empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RootKeyArgs {
+    /// The root key file (made by `amanat admin init`).
+    #[arg(long, env = "AMANAT_ROOT_KEY", value_name = "FILE")]
+    pub root_key: PathBuf,
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KeyringFileArgs {
+    /// The signed keyring file the admin keeps (created by the first `add`).
+    #[arg(long, value_name = "FILE", default_value = "keyring.json")]
+    pub keyring: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Make the foundation's root key and print its fingerprint.
+    #[command(after_help = "Example:\n  amanat admin init --out root.key\n\nKeep root.key offline. Publish the fingerprint it prints (website, printed leaflets):\ncomplainants check every keyring against it.")]
+    Init {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Sign and publish the list of staff who may read cases.
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyringCommand {
+    /// Add a staff member (signs a new version).
+    #[command(after_help = "Example:\n  amanat admin keyring add --root-key root.key --staff aigerim.pub --roles reviewer")]
+    Add {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        /// The public part printed by `amanat staff keygen`.
+        #[arg(long, value_name = "FILE")]
+        staff: PathBuf,
+        /// Comma-separated: reviewer, auditor, admin.
+        #[arg(long, value_delimiter = ',', default_value = "reviewer")]
+        roles: Vec<String>,
+    },
+    /// Remove a staff member (signs a new version).
+    #[command(after_help = "Example:\n  amanat admin keyring remove --root-key root.key --id aigerim")]
+    Remove {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        #[arg(long)]
+        id: String,
+    },
+    /// Show the keyring file's content.
+    #[command(after_help = "Example:\n  amanat admin keyring show --root 7ZQK-…")]
+    Show {
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        /// Also check it against this root fingerprint.
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Upload the signed keyring to a server.
+    #[command(after_help = "Example:\n  amanat admin keyring publish --server https://127.0.0.1:8443 --server-cert 3f9a…")]
+    Publish {
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[cfg(feature = "demo")]
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Keep the temporary folder instead of deleting it (to look at what the server stored).
+    #[arg(long)]
+    pub keep: bool,
+}

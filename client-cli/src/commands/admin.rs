@@ -1,0 +1,195 @@
+//! The admin's commands: the offline root key and the signed keyring. Every change to the
+//! staff list signs a new keyring version that names the hash of the one before it.
+
+use std::path::Path;
+
+use amanat_protocol::encoding::b64;
+use amanat_protocol::keyring::{
+    Fingerprint, Keyring, Role, RootKey, SignedKeyring, StaffMember, StaffPublic, VerifiedKeyring,
+};
+use amanat_protocol::keys;
+
+use crate::api::{Api, Endpoint};
+use crate::cli::{KeyringCommand, RootKeyArgs};
+use crate::commands::write_private;
+use crate::error::{CliError, Result};
+use crate::secrets::PassphraseSource;
+
+/// `amanat admin init`: returns the key so the demo can go on using it.
+pub fn init(out: &Path, pass: &PassphraseSource) -> Result<RootKey> {
+    if out.exists() {
+        return Err(CliError::new(format!("{} already exists", out.display()))
+            .hint("a foundation has one root key; refusing to overwrite it"));
+    }
+    let passphrase = pass.read_new("the root key")?;
+    let root = RootKey::generate();
+    let mut file = Vec::new();
+    keys::seal_root(&root, &passphrase, &mut file)?;
+    write_private(out, &file, false)?;
+    println!("Root key written to {} (encrypted with your passphrase).", out.display());
+    println!();
+    println!("Root fingerprint — publish it, read it aloud, print it on leaflets:");
+    println!();
+    println!("    {}", root.fingerprint());
+    println!();
+    println!("Root public key (give it to the server operator for `amanat-server init --root-key`):");
+    println!("    {}", b64(root.public().as_bytes()));
+    Ok(root)
+}
+
+pub fn load_root(args: &RootKeyArgs) -> Result<RootKey> {
+    load_root_from(&args.root_key, &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()))
+}
+
+pub fn load_root_from(path: &Path, pass: &PassphraseSource) -> Result<RootKey> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        CliError::file("read the root key", path, e).hint("make one with `amanat admin init --out root.key`")
+    })?;
+    let passphrase = pass.read("the root key")?;
+    Ok(keys::open_root(&passphrase, bytes.as_slice())?)
+}
+
+fn read_keyring(path: &Path) -> Result<Option<SignedKeyring>> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            CliError::new(format!("{} is not a signed keyring: {e}", path.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CliError::file("read", path, e)),
+    }
+}
+
+fn load_verified(path: &Path, root: &Fingerprint) -> Result<Option<VerifiedKeyring>> {
+    read_keyring(path)?
+        .map(|s| s.verify(root).map_err(CliError::from))
+        .transpose()
+}
+
+/// Signs `edit(current or genesis)` as the next version and writes it to `path`.
+pub fn amend(
+    path: &Path,
+    root: &RootKey,
+    edit: impl FnOnce(&mut Keyring) -> Result<()>,
+) -> Result<VerifiedKeyring> {
+    let mut next = match load_verified(path, &root.fingerprint())? {
+        Some(current) => Keyring::successor(&current),
+        None => Keyring::genesis(),
+    };
+    edit(&mut next)?;
+    let signed = root.sign(&next)?;
+    let verified = signed.verify(&root.fingerprint())?;
+    let json = serde_json::to_vec_pretty(&signed)
+        .map_err(|e| CliError::new(format!("cannot encode the keyring: {e}")))?;
+    write_private(path, &json, true)?;
+    Ok(verified)
+}
+
+pub fn add_member(keyring: &mut Keyring, public: StaffPublic, roles: &[String]) -> Result<()> {
+    let roles = roles
+        .iter()
+        .map(|r| r.trim().parse::<Role>())
+        .collect::<Result<_, _>>()?;
+    if keyring.member(&public.id).is_some() {
+        return Err(CliError::new(format!("{} is already in the keyring", public.id))
+            .hint("remove them first to replace their keys"));
+    }
+    keyring.staff.push(StaffMember { public, roles });
+    Ok(())
+}
+
+pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
+    match cmd {
+        KeyringCommand::Add {
+            root_key,
+            file,
+            staff,
+            roles,
+        } => {
+            let text = std::fs::read_to_string(staff)
+                .map_err(|e| CliError::file("read the staff public part", staff, e))?;
+            let public: StaffPublic = serde_json::from_str(text.trim()).map_err(|e| {
+                CliError::new(format!("{} is not a staff public part: {e}", staff.display()))
+                    .hint("use the file written by `amanat staff keygen --public-out`")
+            })?;
+            let root = load_root(root_key)?;
+            let id = public.id.clone();
+            let v = amend(&file.keyring, &root, |k| add_member(k, public, roles))?;
+            println!(
+                "Added {id} to the keyring; signed version {} into {}.",
+                v.version(),
+                file.keyring.display()
+            );
+            println!("Publish it with `amanat admin keyring publish --keyring {}`.", file.keyring.display());
+            Ok(())
+        }
+        KeyringCommand::Remove { root_key, file, id } => {
+            let id: amanat_protocol::StaffId = id.parse()?;
+            let root = load_root(root_key)?;
+            let v = amend(&file.keyring, &root, |k| {
+                let before = k.staff.len();
+                k.staff.retain(|m| m.public.id != id);
+                if k.staff.len() == before {
+                    return Err(CliError::new(format!("{id} is not in the keyring")));
+                }
+                Ok(())
+            })?;
+            println!("Removed {id}; signed version {}.", v.version());
+            println!("Once published, the server deletes {id}'s grants and sessions. What {id} already read cannot be taken back.");
+            Ok(())
+        }
+        KeyringCommand::Show { file, root } => {
+            let signed = read_keyring(&file.keyring)?.ok_or_else(|| {
+                CliError::new(format!("{} does not exist", file.keyring.display()))
+                    .hint("the first `amanat admin keyring add` creates it")
+            })?;
+            let verified = match root {
+                Some(fp) => Some(signed.verify(&Fingerprint::parse(fp)?)?),
+                None => None,
+            };
+            let keyring: Keyring = match &verified {
+                Some(v) => v.keyring().clone(),
+                None => serde_json::from_slice(&signed.body)
+                    .map_err(|e| CliError::new(format!("bad keyring body: {e}")))?,
+            };
+            print_keyring(&keyring, &signed, verified.is_some());
+            Ok(())
+        }
+        KeyringCommand::Publish { file, server } => {
+            let signed = read_keyring(&file.keyring)?.ok_or_else(|| {
+                CliError::new(format!("{} does not exist", file.keyring.display()))
+            })?;
+            let endpoint = Endpoint::new(&server.server, server.server_cert.as_deref(), server.proxy.as_deref())?;
+            let accepted = Api::connect(&endpoint)?.publish_keyring(&signed)?;
+            println!("The server accepted keyring version {}.", accepted.version);
+            Ok(())
+        }
+    }
+}
+
+fn print_keyring(k: &Keyring, signed: &SignedKeyring, checked: bool) {
+    let root = ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key)
+        .map(|k| Fingerprint::of(&k).to_string())
+        .unwrap_or_else(|_| "(invalid root key)".into());
+    println!("Keyring version {}", k.version);
+    println!(
+        "  signed by root {}{}",
+        root,
+        if checked { " (signature verified)" } else { " (not checked: pass --root)" }
+    );
+    if let Some(p) = &k.previous {
+        println!("  previous version hash {}", amanat_protocol::encoding::hex(p));
+    }
+    if k.staff.is_empty() {
+        println!("  no staff yet");
+    }
+    for m in &k.staff {
+        let roles: Vec<String> = m.roles.iter().map(|r| r.to_string()).collect();
+        println!(
+            "  {:<16} {:<24} {:<20} {}",
+            m.public.id,
+            m.public.name,
+            roles.join(","),
+            m.public.age_recipient
+        );
+    }
+}

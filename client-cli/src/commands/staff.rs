@@ -1,0 +1,291 @@
+//! Staff commands: keys, login, the case list, and opening a case. Decryption happens
+//! here, on the staff member's machine; the server only ever hands over ciphertext.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use amanat_protocol::envelope::{self, DocumentMeta};
+use amanat_protocol::grant;
+use amanat_protocol::ids::CaseId;
+use amanat_protocol::keyring::{Fingerprint, KeyringPin};
+use amanat_protocol::keys::StaffKeys;
+use amanat_protocol::wire::{DocumentKind, Principal};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Api, Endpoint};
+use crate::cli::{RootArgs, ServerArgs, SessionArgs, StaffCommand, StaffKeyArgs};
+use crate::commands::{format_bytes, format_time, write_private};
+use crate::error::{CliError, Result};
+use crate::secrets::PassphraseSource;
+
+/// What `staff login` keeps between commands: where the server is, how to trust it, and a
+/// short-lived token. Staff devices are trusted while unlocked (see the threat model).
+#[derive(Serialize, Deserialize)]
+pub struct SavedSession {
+    pub server: String,
+    pub server_cert: Option<String>,
+    pub proxy: Option<String>,
+    pub root: String,
+    pub staff_id: String,
+    pub token: String,
+    pub expires_at: i64,
+}
+
+impl SavedSession {
+    pub fn path(args: &SessionArgs) -> Result<PathBuf> {
+        if let Some(p) = &args.session {
+            return Ok(p.clone());
+        }
+        let base = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+            .ok_or_else(|| CliError::new("cannot tell where to keep the session").hint("pass --session FILE"))?;
+        Ok(base.join("amanat").join("staff-session.json"))
+    }
+
+    pub fn load(args: &SessionArgs) -> Result<Self> {
+        let path = Self::path(args)?;
+        let bytes = fs::read(&path).map_err(|_| {
+            CliError::new("you are not signed in").hint("run `amanat staff login --key … --server … --root …` first")
+        })?;
+        let s: SavedSession = serde_json::from_slice(&bytes)
+            .map_err(|e| CliError::new(format!("{} is damaged: {e}", path.display())).hint("sign in again"))?;
+        let now = now();
+        if s.expires_at <= now {
+            return Err(CliError::new("your session has expired").hint("run `amanat staff login` again"));
+        }
+        Ok(s)
+    }
+
+    pub fn api(&self) -> Result<Api> {
+        let endpoint = Endpoint::new(&self.server, self.server_cert.as_deref(), self.proxy.as_deref())?;
+        let mut api = Api::connect(&endpoint)?;
+        api.set_token(self.token.clone());
+        Ok(api)
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn load_keys(args: &StaffKeyArgs) -> Result<StaffKeys> {
+    load_keys_from(&args.key, &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()))
+}
+
+pub fn load_keys_from(path: &Path, pass: &PassphraseSource) -> Result<StaffKeys> {
+    let bytes = fs::read(path).map_err(|e| {
+        CliError::file("read the staff key", path, e).hint("make one with `amanat staff keygen`")
+    })?;
+    let passphrase = pass.read("your staff key")?;
+    Ok(StaffKeys::open(&passphrase, bytes.as_slice())?)
+}
+
+pub fn keygen(id: &str, name: &str, out: &Path, public_out: Option<&Path>, pass: &PassphraseSource) -> Result<StaffKeys> {
+    let id = id.parse()?;
+    if out.exists() {
+        return Err(CliError::new(format!("{} already exists", out.display())));
+    }
+    let passphrase = pass.read_new("your staff key")?;
+    let keys = StaffKeys::generate(id, name.to_owned());
+    let mut file = Vec::new();
+    keys.seal(&passphrase, &mut file)?;
+    write_private(out, &file, false)?;
+    let public = serde_json::to_string(&keys.public())
+        .map_err(|e| CliError::new(format!("cannot encode the public part: {e}")))?;
+    if let Some(p) = public_out {
+        std::fs::write(p, format!("{public}\n")).map_err(|e| CliError::file("write", p, e))?;
+    }
+    println!("Staff key written to {} (encrypted with your passphrase).", out.display());
+    println!("Give this public part to the admin{}:", public_out.map(|p| format!(" (also in {})", p.display())).unwrap_or_default());
+    println!("{public}");
+    Ok(keys)
+}
+
+/// Signs in and returns the saved session (also written to disk for later commands).
+pub fn login(keys: &StaffKeys, server: &ServerArgs, root: &RootArgs, session: &SessionArgs) -> Result<SavedSession> {
+    let fingerprint = Fingerprint::parse(&root.root)?;
+    let endpoint = Endpoint::new(&server.server, server.server_cert.as_deref(), server.proxy.as_deref())?;
+    let mut api = Api::connect(&endpoint)?;
+    // Check the keyring first: signing in to a server that serves a foreign keyring is a
+    // sign of the wrong server (or a hostile one).
+    let mut pin = KeyringPin::new(fingerprint).with_min_version(root.min_keyring_version);
+    let verified = pin.accept(&api.keyring()?)?;
+    if verified.keyring().member(keys.id()).is_none() {
+        return Err(CliError::new(format!("{} is not in the foundation's keyring (version {})", keys.id(), verified.version()))
+            .hint("ask the admin to add you and publish the keyring"));
+    }
+    let s = api.login(keys.signing())?;
+    let roles = match &s.principal {
+        Principal::Staff { roles, .. } => roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
+        Principal::Case { .. } => return Err(CliError::new("the server answered with a complainant session for a staff key")),
+    };
+    let saved = SavedSession {
+        server: endpoint.url.clone(),
+        server_cert: server.server_cert.clone(),
+        proxy: server.proxy.clone(),
+        root: fingerprint.to_string(),
+        staff_id: keys.id().to_string(),
+        token: s.token,
+        expires_at: s.expires_at,
+    };
+    let path = SavedSession::path(session)?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
+    }
+    let json = serde_json::to_vec(&saved).map_err(|e| CliError::new(e.to_string()))?;
+    write_private(&path, &json, true)?;
+    println!("Signed in as {} ({roles}) until {}.", keys.id(), format_time(s.expires_at));
+    Ok(saved)
+}
+
+pub fn run(cmd: &StaffCommand) -> Result<()> {
+    match cmd {
+        StaffCommand::Keygen { id, name, out, public_out, passphrase } => {
+            let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
+            keygen(id, name, out, public_out.as_deref(), &pass).map(|_| ())
+        }
+        StaffCommand::Login { key, server, root, session } => {
+            let keys = load_keys(key)?;
+            login(&keys, server, root, session).map(|_| ())
+        }
+        StaffCommand::Logout { session } => {
+            let path = SavedSession::path(session)?;
+            if let Ok(s) = SavedSession::load(session) {
+                let _ = s.api().and_then(|mut api| api.logout().map_err(CliError::from));
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => println!("Signed out."),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("You were not signed in."),
+                Err(e) => return Err(CliError::file("remove", &path, e)),
+            }
+            Ok(())
+        }
+        StaffCommand::Cases { session } => {
+            let s = SavedSession::load(session)?;
+            cases(&s.api()?)
+        }
+        StaffCommand::Open { case, out, key, session } => {
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            open(&s.api()?, &keys, case, out).map(|_| ())
+        }
+    }
+}
+
+pub fn cases(api: &Api) -> Result<()> {
+    let list = api.cases()?;
+    if list.is_empty() {
+        println!("No cases yet.");
+        return Ok(());
+    }
+    println!("{:<36}  {:<10}  {:<20}  documents", "case", "status", "received");
+    for c in list {
+        let kinds: Vec<&str> = c.documents.iter().map(DocumentKind::as_str).collect();
+        println!("{:<36}  {:<10}  {:<20}  {}", c.case_id, c.status.as_str(), format_time(c.received_at), kinds.join(", "));
+    }
+    Ok(())
+}
+
+/// Fetches and decrypts a case into `out`; returns the written files.
+pub fn open(api: &Api, keys: &StaffKeys, case: &str, out: &Path) -> Result<Vec<(DocumentMeta, PathBuf)>> {
+    let case: CaseId = case.parse().map_err(|_| CliError::new(format!("{case:?} is not a case id")).hint("copy it from `amanat staff cases`"))?;
+    let detail = api.case(case)?;
+    let case_identity = grant::unwrap(case, &detail.grant, keys.identity())?;
+    prepare_out_dir(out)?;
+    let mut written = Vec::new();
+    for (n, doc) in detail.documents.iter().enumerate() {
+        let resp = api.document(case, doc.document_id)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".amanat-")
+            .tempfile_in(out)
+            .map_err(|e| CliError::file("write into", out, e))?;
+        let meta = envelope::open(&case_identity, resp, tmp.as_file_mut()).map_err(|e| {
+            CliError::new(format!("document {} did not decrypt: {e}", doc.document_id))
+                .hint("the ciphertext was damaged or altered; nothing from it was kept")
+        })?;
+        if meta.kind != doc.kind {
+            return Err(CliError::new(format!(
+                "document {} claims to be a {} inside but the server lists it as a {}: the server may be misbehaving",
+                doc.document_id, meta.kind, doc.kind
+            )));
+        }
+        let name = format!("{:02}-{}{}", n + 1, meta.kind, safe_suffix(meta.name.as_deref(), &meta.media_type));
+        let path = out.join(&name);
+        tmp.persist_noclobber(&path).map_err(|e| CliError::file("write", &path, e.error))?;
+        println!("  {name}  ({}, received {})", format_bytes(meta.length), format_time(doc.received_at));
+        written.push((meta, path));
+    }
+    println!(
+        "Case {case}: {} document(s) decrypted into {}. This is plaintext: keep it on an encrypted disk and delete it when done.",
+        written.len(),
+        out.display()
+    );
+    Ok(written)
+}
+
+fn prepare_out_dir(out: &Path) -> Result<()> {
+    match fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(CliError::new(format!("{} is not empty", out.display()))
+                    .hint("give a new folder, so nothing is overwritten"));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(out).map_err(|e| CliError::file("create", out, e))?;
+        }
+        Err(e) => return Err(CliError::file("open", out, e)),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(out, fs::Permissions::from_mode(0o700)).map_err(|e| CliError::file("protect", out, e))?;
+    }
+    Ok(())
+}
+
+/// The file name a complainant gave is untrusted: keep only a tame version of it, never a
+/// path, so a document cannot write outside the folder.
+fn safe_suffix(name: Option<&str>, media_type: &str) -> String {
+    let cleaned: String = name
+        .and_then(|n| n.rsplit(['/', '\\']).next())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .take(80)
+        .collect::<String>()
+        .trim_start_matches('.')
+        .trim()
+        .to_owned();
+    if !cleaned.is_empty() {
+        return format!("-{cleaned}");
+    }
+    match media_type {
+        "application/json" => ".json".into(),
+        "application/pdf" => ".pdf".into(),
+        "image/jpeg" => ".jpg".into(),
+        "image/png" => ".png".into(),
+        "video/mp4" => ".mp4".into(),
+        _ => ".bin".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_suffix;
+
+    #[test]
+    fn hostile_names_stay_in_the_folder() {
+        assert_eq!(safe_suffix(Some("../../.bashrc"), "text/plain"), "-bashrc");
+        assert_eq!(safe_suffix(Some("/etc/passwd"), "x"), "-passwd");
+        assert_eq!(safe_suffix(Some("a\\b\u{0}c.pdf"), "x"), "-bc.pdf");
+        assert_eq!(safe_suffix(Some(".."), "application/pdf"), ".pdf");
+        assert_eq!(safe_suffix(None, "application/json"), ".json");
+        assert_eq!(safe_suffix(Some("фото задержания.jpg"), "image/jpeg"), "-фото задержания.jpg");
+    }
+}

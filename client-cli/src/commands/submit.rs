@@ -1,0 +1,276 @@
+//! `amanat submit`: verify the foundation's keyring against the pinned root, make a
+//! codename, derive the case keys, encrypt every document on this device while uploading
+//! it, and wrap the case key for each reviewer. Nothing is written to disk.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use amanat_protocol::codename::{CaseKeys, Codename};
+use amanat_protocol::envelope::{self, DocumentMeta};
+use amanat_protocol::form::AppealForm;
+use amanat_protocol::grant;
+use amanat_protocol::ids::{CaseId, DocumentId};
+use amanat_protocol::keyring::{Fingerprint, KeyringPin, VerifiedKeyring};
+use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
+use sha2::{Digest, Sha256};
+
+use crate::api::{Api, Endpoint};
+use crate::cli::SubmitArgs;
+use crate::commands::format_bytes;
+use crate::error::{CliError, Result};
+
+/// A document about to be encrypted: where its bytes come from and what it is.
+pub struct Outgoing {
+    pub meta: DocumentMeta,
+    pub source: Source,
+}
+
+pub enum Source {
+    File(PathBuf),
+    Memory(Vec<u8>),
+}
+
+/// What a successful submission produced.
+pub struct Submitted {
+    pub case_id: CaseId,
+    pub codename: Codename,
+    pub documents: Vec<DocumentInfo>,
+}
+
+pub fn run(args: &SubmitArgs) -> Result<()> {
+    let docs = collect(args)?;
+    let endpoint = Endpoint::new(&args.server.server, args.server.server_cert.as_deref(), args.server.proxy.as_deref())?;
+    let root = Fingerprint::parse(&args.root.root)?;
+    submit(&endpoint, root, args.root.min_keyring_version, docs).map(|_| ())
+}
+
+/// Reads and checks everything locally before anything touches the network.
+fn collect(args: &SubmitArgs) -> Result<Vec<Outgoing>> {
+    let mut docs = Vec::new();
+    if let Some(path) = &args.form {
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::file("read the form", path, e))?;
+        docs.push(form_doc(&text, &path.display().to_string())?);
+    }
+    if let Some(path) = &args.poa {
+        docs.push(file_doc(DocumentKind::PowerOfAttorney, path)?);
+    }
+    for path in &args.attach {
+        docs.push(file_doc(DocumentKind::Attachment, path)?);
+    }
+    if docs.is_empty() {
+        return Err(CliError::new("nothing to send")
+            .hint("give --form appeal.json, --poa FILE and/or --attach FILE"));
+    }
+    Ok(docs)
+}
+
+/// Validates a JSON appeal form and wraps it as a document.
+pub fn form_doc(text: &str, label: &str) -> Result<Outgoing> {
+    let form = AppealForm::from_json(text).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+        CliError::new(format!("the appeal form {label} has problems:\n{}", list.join("\n")))
+            .hint("fix these fields and run the command again; nothing was sent")
+    })?;
+    // Re-encode the validated form, so what is sent is exactly what was checked.
+    let json = serde_json::to_vec_pretty(&form).map_err(|e| CliError::new(e.to_string()))?;
+    Ok(Outgoing {
+        meta: DocumentMeta {
+            kind: DocumentKind::AppealForm,
+            name: Some("appeal-form.json".into()),
+            media_type: "application/json".into(),
+            length: json.len() as u64,
+        },
+        source: Source::Memory(json),
+    })
+}
+
+pub fn file_doc(kind: DocumentKind, path: &Path) -> Result<Outgoing> {
+    let md = std::fs::metadata(path).map_err(|e| CliError::file("read", path, e))?;
+    if !md.is_file() {
+        return Err(CliError::new(format!("{} is not a regular file", path.display())));
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(Outgoing {
+        meta: DocumentMeta {
+            kind,
+            media_type: media_type(path).into(),
+            name,
+            length: md.len(),
+        },
+        source: Source::File(path.to_owned()),
+    })
+}
+
+fn media_type(path: &Path) -> &'static str {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "heic" => "image/heic",
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "json" => "application/json",
+        "txt" => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The whole submission. Prints the codename once, as soon as the case exists.
+pub fn submit(endpoint: &Endpoint, root: Fingerprint, min_version: u64, docs: Vec<Outgoing>) -> Result<Submitted> {
+    let mut api = Api::connect(endpoint)?;
+    let mut pin = KeyringPin::new(root).with_min_version(min_version);
+    let mut keyring = fetch_keyring(&api, &mut pin)?;
+
+    println!("The foundation's keyring (version {}) is signed by the root you gave. Reviewers who will be able to read this case:", keyring.version());
+    for r in keyring.keyring().reviewers() {
+        println!("  - {} ({})", r.public.name, r.public.id);
+    }
+
+    let codename = Codename::generate();
+    println!("Deriving your case keys from a new codename (Argon2id, 64 MiB)…");
+    let keys = codename.derive(&root)?;
+    let case_id = CaseId::random();
+
+    let mut attempt = 0;
+    loop {
+        let request = create_request(case_id, &keys, &keyring)?;
+        match api.create_case(&request) {
+            Ok(_) => break,
+            // The keyring changed between our fetch and the upload: verify the new one
+            // (rollback-checked by the pin) and wrap again, once.
+            Err(f) if f.code() == Some("stale_keyring") && attempt == 0 => {
+                attempt += 1;
+                keyring = fetch_keyring(&api, &mut pin)?;
+            }
+            Err(f) => return Err(f.into()),
+        }
+    }
+    show_codename(&codename, case_id);
+
+    api.login(keys.auth())?;
+    let documents = upload_all(&api, case_id, &keys, docs)?;
+    println!("Case {case_id}: {} document(s) received by the server, encrypted.", documents.len());
+    Ok(Submitted { case_id, codename, documents })
+}
+
+fn fetch_keyring(api: &Api, pin: &mut KeyringPin) -> Result<VerifiedKeyring> {
+    let signed = api.keyring()?;
+    let verified = pin.accept(&signed)?;
+    if verified.keyring().reviewers().next().is_none() {
+        return Err(CliError::new("the foundation's keyring lists no reviewers, so nobody could read your case")
+            .hint("nothing was sent; contact the foundation through another channel"));
+    }
+    Ok(verified)
+}
+
+fn create_request(case_id: CaseId, keys: &CaseKeys, keyring: &VerifiedKeyring) -> Result<CreateCase> {
+    let grants = keyring
+        .keyring()
+        .reviewers()
+        .map(|r| grant::wrap(case_id, keys.identity(), r))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CreateCase {
+        case_id,
+        auth_key: keys.auth_public(),
+        keyring_version: keyring.version(),
+        grants,
+    })
+}
+
+fn show_codename(codename: &Codename, case_id: CaseId) {
+    let words: Vec<&str> = codename.dangerously_reveal().split(' ').collect();
+    println!();
+    println!("==================== YOUR CODENAME ====================");
+    println!("It is shown only now. Learn it by heart or write it where");
+    println!("nobody will find it. With it you can read the foundation's");
+    println!("replies and add documents later, from any device.");
+    println!();
+    for row in words.chunks(3) {
+        println!("        {}", row.join("  "));
+    }
+    println!();
+    println!("Practise it with `amanat codename check`.");
+    println!("========================================================");
+    println!("Case {case_id} created.");
+    println!();
+}
+
+pub fn upload_all(api: &Api, case_id: CaseId, keys: &CaseKeys, docs: Vec<Outgoing>) -> Result<Vec<DocumentInfo>> {
+    let mut done = Vec::new();
+    for doc in docs {
+        let kind = doc.meta.kind;
+        let info = upload(api, case_id, &keys.recipient(), doc)?;
+        println!(
+            "  sent {kind}: {} of ciphertext (sha256 {}…)",
+            format_bytes(info.length),
+            &amanat_protocol::encoding::hex(&info.sha256)[..16]
+        );
+        done.push(info);
+    }
+    Ok(done)
+}
+
+/// Encrypts on one thread while the HTTP body streams the ciphertext on another, so a
+/// large video needs neither memory nor a temporary file. Afterwards the server's hash and
+/// length must match what we encrypted.
+pub fn upload(api: &Api, case_id: CaseId, recipient: &age::x25519::Recipient, doc: Outgoing) -> Result<DocumentInfo> {
+    let (reader, writer) = io::pipe().map_err(|e| CliError::new(format!("cannot create a pipe: {e}")))?;
+    let recipient = recipient.clone();
+    let Outgoing { meta, source } = doc;
+    let kind = meta.kind;
+    let sealer = std::thread::spawn(move || -> Result<([u8; 32], u64)> {
+        let content: Box<dyn Read> = match &source {
+            Source::File(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p).map_err(|e| CliError::file("read", p, e))?)),
+            Source::Memory(v) => Box::new(io::Cursor::new(v.clone())),
+        };
+        let hashing = HashingWriter::new(io::BufWriter::with_capacity(64 * 1024, writer));
+        let hashing = envelope::seal(&recipient, &meta, content, hashing)?;
+        let (digest, len, inner) = hashing.finish();
+        inner.into_inner().map_err(|e| CliError::new(format!("upload interrupted: {}", e.error())))?;
+        Ok((digest, len))
+    });
+    let doc_id = DocumentId::random();
+    let sent = api.put_document(case_id, doc_id, kind, reader);
+    let sealed = sealer
+        .join()
+        .map_err(|_| CliError::new("the encryption thread failed"))?;
+    let info = sent?;
+    let (digest, len) = sealed?;
+    if info.sha256 != digest || info.length != len || info.document_id != doc_id {
+        return Err(CliError::new("the server's record of the upload does not match what was sent")
+            .hint("try again; if it repeats, the server or the network is tampering with uploads"));
+    }
+    Ok(info)
+}
+
+/// Counts and hashes what passes through.
+pub struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self { inner, hasher: Sha256::new(), len: 0 }
+    }
+
+    pub fn finish(self) -> ([u8; 32], u64, W) {
+        (self.hasher.finalize().into(), self.len, self.inner)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
