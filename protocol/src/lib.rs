@@ -10,6 +10,7 @@ pub mod error;
 pub mod form;
 pub mod ids;
 pub mod keyring;
+pub mod log;
 pub mod padding;
 pub mod wire;
 

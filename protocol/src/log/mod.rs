@@ -1,0 +1,5 @@
+//! The transparency log: RFC 6962 Merkle hashing and proofs, C2SP checkpoints and signed
+//! notes, and the entries Amanat records. Pure functions; the server stores, the auditor
+//! verifies, both with this code.
+
+pub mod merkle;
