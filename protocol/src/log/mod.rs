@@ -2,4 +2,6 @@
 //! notes, and the entries Amanat records. Pure functions; the server stores, the auditor
 //! verifies, both with this code.
 
+pub mod checkpoint;
 pub mod merkle;
+pub mod note;
