@@ -179,7 +179,7 @@ impl<E, F: FnMut(NodeId) -> Result<Hash, E>> Prover<F> {
     /// MTH(D[start..end]) composed from perfect subtrees.
     pub fn subtree(&mut self, start: u64, end: u64) -> Result<Hash, E> {
         let n = end - start;
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             let level = n.trailing_zeros() as u8;
             return (self.lookup)(NodeId {
                 level,
@@ -280,7 +280,7 @@ pub fn needed(
 pub fn completed_by(index: u64) -> impl Iterator<Item = NodeId> {
     let n = index + 1;
     (0..64u8)
-        .take_while(move |&l| n % (1u64 << l) == 0)
+        .take_while(move |&l| n.is_multiple_of(1u64 << l))
         .map(move |level| NodeId {
             level,
             index: (n >> level) - 1,
