@@ -1,0 +1,391 @@
+//! The queries, one method per thing the services need. Writes that depend on what they
+//! read run in one transaction; uniqueness is enforced by the schema and re-checked here so
+//! that two servers on one database cannot both succeed.
+
+use std::collections::BTreeMap;
+
+use amanat_protocol::wire::DocumentKind;
+use amanat_protocol::{CaseId, DocumentId, StaffId};
+use diesel::dsl::max;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::models::{
+    CaseRow, ChallengeRow, DocumentRow, GrantRow, KeyringRow, SessionRow, i64_of, u64_of,
+};
+use super::schema::{cases, challenges, documents, grants, keyrings, sessions};
+use super::{DbConnection, KeyringLock, Store, StoreError};
+use crate::domain::{
+    CaseCreated, CaseRecord, DocumentRecord, DocumentStored, KeyringEffects, NewCase, Published,
+    SessionOwner, StoredKeyring,
+};
+
+fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+fn current_version(c: &mut DbConnection) -> Result<Option<u64>, StoreError> {
+    let v: Option<i64> = keyrings::table.select(max(keyrings::version)).first(c)?;
+    v.map(|v| u64_of("keyring", v)).transpose()
+}
+
+impl Store {
+    pub fn latest_keyring(&self) -> Result<Option<StoredKeyring>, StoreError> {
+        let mut c = self.conn()?;
+        keyrings::table
+            .order(keyrings::version.desc())
+            .select(KeyringRow::as_select())
+            .first(&mut *c)
+            .optional()?
+            .map(StoredKeyring::try_from)
+            .transpose()
+    }
+
+    pub fn keyring_version(&self) -> Result<Option<u64>, StoreError> {
+        let mut c = self.conn()?;
+        current_version(&mut c)
+    }
+
+    /// Stores `k` if its version is above the current one and the current one is still
+    /// `expected_current` (what the caller computed `effects` against), then drops the grants
+    /// and staff sessions that `effects` does not keep.
+    pub fn publish_keyring(
+        &self,
+        k: &StoredKeyring,
+        expected_current: Option<u64>,
+        effects: &KeyringEffects,
+    ) -> Result<Published, StoreError> {
+        let row = KeyringRow {
+            version: i64_of("keyring version", k.version)?,
+            root_key: k.root_key.to_vec(),
+            body: k.body.clone(),
+            signature: k.signature.clone(),
+            hash: k.hash.to_vec(),
+            received_at: k.received_at,
+        };
+        let keep_sessions: Vec<&str> = effects
+            .keep_sessions_of
+            .iter()
+            .map(StaffId::as_str)
+            .collect();
+        let keep_grants: Vec<&str> = effects.keep_grants_of.iter().map(StaffId::as_str).collect();
+        self.write(KeyringLock::Exclusive, |c| {
+            let current = current_version(c)?;
+            if let Some(current) = current
+                && current >= k.version
+            {
+                return Ok(Published::Rollback { current });
+            }
+            if current != expected_current {
+                return Ok(Published::Raced);
+            }
+            match diesel::insert_into(keyrings::table).values(&row).execute(c) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Ok(Published::Raced),
+                Err(e) => return Err(e.into()),
+            }
+            diesel::delete(grants::table.filter(grants::staff_id.ne_all(&keep_grants)))
+                .execute(c)?;
+            diesel::delete(
+                sessions::table
+                    .filter(sessions::staff_id.is_not_null())
+                    .filter(sessions::staff_id.ne_all(&keep_sessions)),
+            )
+            .execute(c)?;
+            Ok(Published::Accepted)
+        })
+    }
+
+    /// Creates a case and its grants, provided `keyring_version` is still current.
+    pub fn create_case(
+        &self,
+        new: &NewCase,
+        keyring_version: u64,
+    ) -> Result<CaseCreated, StoreError> {
+        let id = new.id.to_string();
+        let row = CaseRow {
+            id: id.clone(),
+            auth_key: new.auth_key.to_vec(),
+            status: amanat_protocol::wire::CaseStatus::New.as_str().to_owned(),
+            version: 1,
+            assignee: None,
+            received_at: new.received_at,
+        };
+        let grant_rows: Vec<GrantRow> = new
+            .grants
+            .iter()
+            .map(|(staff, ct)| GrantRow {
+                case_id: id.clone(),
+                staff_id: staff.to_string(),
+                ciphertext: ct.clone(),
+            })
+            .collect();
+        self.write(KeyringLock::Shared, |c| {
+            let current = current_version(c)?;
+            if current != Some(keyring_version) {
+                return Ok(CaseCreated::StaleKeyring { current });
+            }
+            let taken: i64 = cases::table
+                .filter(cases::id.eq(&id).or(cases::auth_key.eq(&row.auth_key)))
+                .count()
+                .get_result(c)?;
+            if taken > 0 {
+                return Ok(CaseCreated::Conflict);
+            }
+            match diesel::insert_into(cases::table).values(&row).execute(c) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Ok(CaseCreated::Conflict),
+                Err(e) => return Err(e.into()),
+            }
+            // One statement per grant: the multi-backend cannot express SQLite's batch insert
+            // (which lacks DEFAULT), and a case has only a handful of reviewers.
+            for g in &grant_rows {
+                diesel::insert_into(grants::table).values(g).execute(c)?;
+            }
+            Ok(CaseCreated::Created)
+        })
+    }
+
+    /// Stores a challenge, and forgets expired ones so that unanswered challenges cannot pile up.
+    pub fn insert_challenge(
+        &self,
+        challenge: &[u8; 32],
+        public_key: &[u8; 32],
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.write(KeyringLock::None, |c| {
+            diesel::delete(challenges::table.filter(challenges::expires_at.le(now))).execute(c)?;
+            diesel::insert_into(challenges::table)
+                .values(&ChallengeRow {
+                    challenge: challenge.to_vec(),
+                    public_key: public_key.to_vec(),
+                    expires_at,
+                })
+                .execute(c)?;
+            Ok(())
+        })
+    }
+
+    /// Deletes the challenge and returns the key it was issued for, if it existed and had not
+    /// expired. Only the caller whose delete removed the row gets it, so it works once.
+    pub fn take_challenge(
+        &self,
+        challenge: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.write(KeyringLock::None, |c| {
+            let row: Option<ChallengeRow> = challenges::table
+                .filter(challenges::challenge.eq(challenge.as_slice()))
+                .select(ChallengeRow::as_select())
+                .first(c)
+                .optional()?;
+            let deleted = diesel::delete(
+                challenges::table.filter(challenges::challenge.eq(challenge.as_slice())),
+            )
+            .execute(c)?;
+            Ok(row
+                .filter(|r| deleted == 1 && r.expires_at > now)
+                .map(|r| r.public_key))
+        })
+    }
+
+    pub fn case_by_auth_key(&self, key: &[u8; 32]) -> Result<Option<CaseId>, StoreError> {
+        let mut c = self.conn()?;
+        let id: Option<String> = cases::table
+            .filter(cases::auth_key.eq(key.as_slice()))
+            .select(cases::id)
+            .first(&mut *c)
+            .optional()?;
+        id.as_deref().map(super::models::case_id).transpose()
+    }
+
+    pub fn insert_session(
+        &self,
+        token_hash: &[u8; 32],
+        owner: &SessionOwner,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (case_id, staff_id) = match owner {
+            SessionOwner::Case(id) => (Some(id.to_string()), None),
+            SessionOwner::Staff(id) => (None, Some(id.to_string())),
+        };
+        self.write(KeyringLock::None, |c| {
+            diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(c)?;
+            diesel::insert_into(sessions::table)
+                .values(&SessionRow {
+                    token_hash: token_hash.to_vec(),
+                    case_id,
+                    staff_id,
+                    expires_at,
+                })
+                .execute(c)?;
+            Ok(())
+        })
+    }
+
+    /// The owner of an unexpired session.
+    pub fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<SessionOwner>, StoreError> {
+        let mut c = self.conn()?;
+        let row: Option<SessionRow> = sessions::table
+            .filter(sessions::token_hash.eq(token_hash.as_slice()))
+            .filter(sessions::expires_at.gt(now))
+            .select(SessionRow::as_select())
+            .first(&mut *c)
+            .optional()?;
+        let Some(row) = row else { return Ok(None) };
+        match (row.case_id, row.staff_id) {
+            (Some(case), None) => Ok(Some(SessionOwner::Case(super::models::case_id(&case)?))),
+            (None, Some(staff)) => Ok(Some(SessionOwner::Staff(super::models::staff_id(&staff)?))),
+            _ => Err(StoreError::corrupt("session", "not exactly one owner")),
+        }
+    }
+
+    pub fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let mut c = self.conn()?;
+        diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash.as_slice())))
+            .execute(&mut *c)?;
+        Ok(())
+    }
+
+    /// Every case, newest first, with the kinds of documents it holds.
+    pub fn list_cases(&self) -> Result<Vec<(CaseRecord, Vec<DocumentKind>)>, StoreError> {
+        let mut c = self.conn()?;
+        let rows: Vec<CaseRow> = cases::table
+            .order((cases::received_at.desc(), cases::id.asc()))
+            .select(CaseRow::as_select())
+            .load(&mut *c)?;
+        let kinds: Vec<(String, String)> = documents::table
+            .select((documents::case_id, documents::kind))
+            .distinct()
+            .load(&mut *c)?;
+        let mut by_case: BTreeMap<String, Vec<DocumentKind>> = BTreeMap::new();
+        for (case, kind) in kinds {
+            let kind = kind
+                .parse::<DocumentKind>()
+                .map_err(|e| StoreError::corrupt("document", e))?;
+            by_case.entry(case).or_default().push(kind);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let mut kinds = by_case.remove(&row.id).unwrap_or_default();
+                kinds.sort();
+                Ok((CaseRecord::try_from(row)?, kinds))
+            })
+            .collect()
+    }
+
+    /// A case with `staff`'s grant and its documents; `None` if either is missing.
+    pub fn case_for_staff(
+        &self,
+        case: &CaseId,
+        staff: &StaffId,
+    ) -> Result<Option<(CaseRecord, Vec<u8>, Vec<DocumentRecord>)>, StoreError> {
+        let mut c = self.conn()?;
+        let id = case.to_string();
+        let found: Option<(CaseRow, Vec<u8>)> = cases::table
+            .inner_join(grants::table)
+            .filter(cases::id.eq(&id))
+            .filter(grants::staff_id.eq(staff.as_str()))
+            .select((CaseRow::as_select(), grants::ciphertext))
+            .first(&mut *c)
+            .optional()?;
+        let Some((row, grant)) = found else {
+            return Ok(None);
+        };
+        let docs: Vec<DocumentRow> = documents::table
+            .filter(documents::case_id.eq(&id))
+            .order((documents::received_at.asc(), documents::id.asc()))
+            .select(DocumentRow::as_select())
+            .load(&mut *c)?;
+        let docs = docs
+            .into_iter()
+            .map(DocumentRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((CaseRecord::try_from(row)?, grant, docs)))
+    }
+
+    /// A document of `case`, provided `staff` holds a grant for that case.
+    pub fn document_for_staff(
+        &self,
+        case: &CaseId,
+        doc: &DocumentId,
+        staff: &StaffId,
+    ) -> Result<Option<DocumentRecord>, StoreError> {
+        let mut c = self.conn()?;
+        let case = case.to_string();
+        let granted: i64 = grants::table
+            .filter(grants::case_id.eq(&case))
+            .filter(grants::staff_id.eq(staff.as_str()))
+            .count()
+            .get_result(&mut *c)?;
+        if granted == 0 {
+            return Ok(None);
+        }
+        let row: Option<DocumentRow> = documents::table
+            .filter(documents::id.eq(doc.to_string()))
+            .filter(documents::case_id.eq(&case))
+            .select(DocumentRow::as_select())
+            .first(&mut *c)
+            .optional()?;
+        row.map(DocumentRecord::try_from).transpose()
+    }
+
+    pub fn document(&self, doc: &DocumentId) -> Result<Option<DocumentRecord>, StoreError> {
+        let mut c = self.conn()?;
+        let row: Option<DocumentRow> = documents::table
+            .filter(documents::id.eq(doc.to_string()))
+            .select(DocumentRow::as_select())
+            .first(&mut *c)
+            .optional()?;
+        row.map(DocumentRecord::try_from).transpose()
+    }
+
+    /// Records a stored blob as a document. The same id with the same bytes in the same case
+    /// is a retry and succeeds; anything else under a taken id is a conflict.
+    pub fn insert_document(&self, rec: &DocumentRecord) -> Result<DocumentStored, StoreError> {
+        let row = DocumentRow {
+            id: rec.id.to_string(),
+            case_id: rec.case_id.to_string(),
+            kind: rec.kind.as_str().to_owned(),
+            sha256: rec.sha256.to_vec(),
+            length: i64_of("document length", rec.length)?,
+            received_at: rec.received_at,
+        };
+        self.write(KeyringLock::None, |c| {
+            let existing: Option<DocumentRow> = documents::table
+                .filter(documents::id.eq(&row.id))
+                .select(DocumentRow::as_select())
+                .first(c)
+                .optional()?;
+            if let Some(existing) = existing {
+                let existing = DocumentRecord::try_from(existing)?;
+                let same = existing.case_id == rec.case_id
+                    && existing.sha256 == rec.sha256
+                    && existing.kind == rec.kind
+                    && existing.length == rec.length;
+                return Ok(if same {
+                    DocumentStored::AlreadyThere(existing)
+                } else {
+                    DocumentStored::Conflict
+                });
+            }
+            match diesel::insert_into(documents::table)
+                .values(&row)
+                .execute(c)
+            {
+                Ok(_) => Ok(DocumentStored::Created(rec.clone())),
+                Err(e) if is_unique_violation(&e) => Ok(DocumentStored::Conflict),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
