@@ -1,1 +1,188 @@
+//! The Amanat intake server: actix-web over rustls in front of use-case services, which keep
+//! metadata in SQLite or PostgreSQL (diesel) and ciphertext in a content-addressed blob store.
+//! It links no age code: it can check the shape of what it stores, never read it.
 
+pub mod blobs;
+pub mod config;
+pub mod domain;
+pub mod http;
+mod init;
+pub mod service;
+pub mod store;
+pub mod tls;
+
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::thread::JoinHandle;
+
+use actix_web::{HttpServer, web};
+
+pub use config::{Config, ConfigError};
+pub use init::{InitOptions, InitReport, init_data_dir};
+
+use crate::blobs::BlobStore;
+use crate::service::Services;
+use crate::store::{Store, StoreError};
+use crate::tls::TlsError;
+
+/// Why the server could not start (or `init` could not finish).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+    #[error("{0}")]
+    Init(String),
+}
+
+/// Opens the database (running migrations), the blob store and the certificate.
+fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig), Error> {
+    let tls = tls::server_config(&config.tls_cert, &config.tls_key)?;
+    let store = Store::open(&config.database_url)?;
+    let blobs = BlobStore::open(&config.blob_dir).map_err(|source| Error::Io {
+        what: format!(
+            "cannot open the blob directory {}",
+            config.blob_dir.display()
+        ),
+        source,
+    })?;
+    Ok((web::Data::new(Services::new(config, store, blobs)), tls))
+}
+
+fn http_server(
+    services: web::Data<Services>,
+    tls: rustls::ServerConfig,
+    listener: TcpListener,
+    workers: Option<usize>,
+    signals: bool,
+) -> Result<actix_web::dev::Server, Error> {
+    let mut server = HttpServer::new(move || http::app(services.clone()));
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    if !signals {
+        server = server.disable_signals();
+    }
+    Ok(server
+        .listen_rustls_0_23(listener, tls)
+        .map_err(|source| Error::Io {
+            what: "cannot listen".into(),
+            source,
+        })?
+        .run())
+}
+
+/// Starts serving on `listener`; must be called inside an actix system (e.g. from
+/// `actix_web::rt::System::new().block_on`). The returned server is running once this
+/// returns; await it to wait for shutdown (SIGINT/SIGTERM stop it gracefully).
+pub fn start(config: &Config, listener: TcpListener) -> Result<actix_web::dev::Server, Error> {
+    let (services, tls) = prepare(config)?;
+    http_server(services, tls, listener, None, true)
+}
+
+/// Serves until shut down by a signal.
+pub fn run(config: Config, listener: TcpListener) -> impl Future<Output = io::Result<()>> {
+    async move {
+        start(&config, listener)
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .await
+    }
+}
+
+/// A server running on its own thread, for embedding (`amanat demo`, tests).
+pub struct ServerHandle {
+    addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerHandle({})", self.addr)
+    }
+}
+
+impl ServerHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops gracefully (in-flight requests finish) and waits for the thread.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        // `stop` sends the command at once; its future only reports completion, which
+        // joining the thread also tells us.
+        drop(self.handle.stop(true));
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| io::Error::other("the server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+/// Runs the server on its own thread with its own actix system. Start-up errors (database,
+/// certificate, blob directory) are returned here, before any request is accepted.
+pub fn spawn(config: Config, listener: TcpListener) -> Result<ServerHandle, Error> {
+    let addr = listener.local_addr().map_err(|source| Error::Io {
+        what: "the listener has no address".into(),
+        source,
+    })?;
+    let (services, tls) = prepare(&config)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("amanat-server".into())
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                // Two workers are plenty in-process; signals belong to the host program.
+                match http_server(services, tls, listener, Some(2), false) {
+                    Ok(server) => {
+                        let _ = tx.send(Ok(server.handle()));
+                        server.await
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        Ok(())
+                    }
+                }
+            })
+        })
+        .map_err(|source| Error::Io {
+            what: "cannot start the server thread".into(),
+            source,
+        })?;
+    match rx.recv() {
+        Ok(Ok(handle)) => Ok(ServerHandle {
+            addr,
+            handle,
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => {
+            let _ = thread.join();
+            Err(Error::Init(
+                "the server thread ended before it started".into(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The content-addressed blob store: ciphertext lives at `blob_dir/ab/abcdef…` (its SHA-256).
+//! Uploads stream into `blob_dir/tmp/`, hashed on the way, then are fsynced, renamed into
+//! place and the directory fsynced, so a receipt never points at a half-written file.
+//! Paths come only from digests, never from anything a client sends. All calls block.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use amanat_protocol::encoding::hex;
+use sha2::{Digest, Sha256};
+
+const TMP: &str = "tmp";
+
+/// The blob directory. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// A blob being written. Dropping it without [`BlobStore::commit`] deletes the file.
+#[derive(Debug)]
+pub struct TmpBlob {
+    path: PathBuf,
+    file: Option<File>,
+    hasher: Sha256,
+    len: u64,
+}
+
+/// A blob safely in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    pub sha256: [u8; 32],
+    pub len: u64,
+}
+
+impl BlobStore {
+    /// Creates the directories (mode 0700) and removes temporary files a crash left behind.
+    pub fn open(root: &Path) -> io::Result<BlobStore> {
+        let store = BlobStore {
+            root: root.to_owned(),
+        };
+        mkdir_private(&store.root)?;
+        let tmp = store.root.join(TMP);
+        mkdir_private(&tmp)?;
+        for entry in fs::read_dir(&tmp)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Bytes available to an unprivileged writer on the blob store's file system.
+    pub fn available_bytes(&self) -> io::Result<u64> {
+        let st = rustix::fs::statvfs(&self.root)?;
+        Ok(st.f_bavail.saturating_mul(st.f_frsize))
+    }
+
+    /// Starts a new blob in `tmp/` under a random name.
+    pub fn begin(&self) -> io::Result<TmpBlob> {
+        let name: [u8; 16] = rand::random();
+        let path = self.root.join(TMP).join(hex(&name));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        Ok(TmpBlob {
+            path,
+            file: Some(file),
+            hasher: Sha256::new(),
+            len: 0,
+        })
+    }
+
+    /// Makes `tmp` durable and moves it to its content address. If that blob already exists
+    /// (the same bytes were uploaded before), the existing file is kept.
+    pub fn commit(&self, mut tmp: TmpBlob) -> io::Result<Committed> {
+        let file = tmp
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("blob already committed"))?;
+        file.sync_all()?;
+        drop(file);
+        let sha256: [u8; 32] = std::mem::take(&mut tmp.hasher).finalize().into();
+        let target = self.path_of(&sha256);
+        let dir = target
+            .parent()
+            .ok_or_else(|| io::Error::other("blob path has no parent"))?;
+        if !dir.exists() {
+            mkdir_private(dir)?;
+            sync_dir(&self.root)?;
+        }
+        if target.exists() {
+            fs::remove_file(&tmp.path)?;
+        } else {
+            fs::rename(&tmp.path, &target)?;
+            sync_dir(dir)?;
+        }
+        tmp.path = PathBuf::new(); // nothing left for Drop to remove
+        Ok(Committed {
+            sha256,
+            len: tmp.len,
+        })
+    }
+
+    /// Opens a stored blob for reading, with its length.
+    pub fn open_blob(&self, sha256: &[u8; 32]) -> io::Result<(File, u64)> {
+        let file = File::open(self.path_of(sha256))?;
+        let len = file.metadata()?.len();
+        Ok((file, len))
+    }
+
+    fn path_of(&self, sha256: &[u8; 32]) -> PathBuf {
+        let name = hex(sha256);
+        self.root.join(&name[..2]).join(name)
+    }
+}
+
+impl TmpBlob {
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("blob already committed"))?;
+        file.write_all(data)?;
+        self.hasher.update(data);
+        self.len += data.len() as u64;
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for TmpBlob {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            // Best effort: whatever remains is removed at the next start.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Reads a blob in pieces, for streaming it out without holding it in memory.
+pub fn read_chunk(file: &mut File, max: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; max];
+    let n = file.read(&mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn mkdir_private(path: &Path) -> io::Result<()> {
+    match fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A rename is durable only once its directory is synced.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn writes_commits_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(&dir.path().join("blobs")).unwrap();
+        let mut a = store.begin().unwrap();
+        a.write(b"hello ").unwrap();
+        a.write(b"world").unwrap();
+        let tmp_path = a.path.clone();
+        let c = store.commit(a).unwrap();
+        assert!(!tmp_path.exists());
+        assert_eq!(c.len, 11);
+        let expected: [u8; 32] = Sha256::digest(b"hello world").into();
+        assert_eq!(c.sha256, expected);
+        let name = hex(&expected);
+        let path = dir.path().join("blobs").join(&name[..2]).join(&name);
+        assert_eq!(fs::read(&path).unwrap(), b"hello world");
+
+        let mut b = store.begin().unwrap();
+        b.write(b"hello world").unwrap();
+        assert_eq!(store.commit(b).unwrap(), c);
+        assert_eq!(
+            fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+            0
+        );
+
+        let (mut f, len) = store.open_blob(&expected).unwrap();
+        assert_eq!(len, 11);
+        assert_eq!(read_chunk(&mut f, 5).unwrap(), b"hello");
+        assert!(store.available_bytes().unwrap() > 0);
+    }
+
+    #[test]
+    fn dropped_and_leftover_tmp_files_go_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("blobs");
+        let store = BlobStore::open(&root).unwrap();
+        let mut a = store.begin().unwrap();
+        a.write(b"partial").unwrap();
+        drop(a);
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+
+        fs::write(root.join("tmp/crashed"), b"x").unwrap();
+        BlobStore::open(&root).unwrap();
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,486 @@
+//! Server configuration, layered as defaults → TOML file → `AMANAT_*` environment → flags,
+//! and validated once at start with messages that say how to fix each problem.
+//! There is no global config: `Config` is passed to whatever needs it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+/// 4 GiB: larger than any scanned court file or phone video we expect, small enough that one
+/// upload cannot fill a modest disk unnoticed.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// 30 minutes: long enough to review a case, short enough that a stolen token soon expires.
+pub const DEFAULT_SESSION_TTL_SECS: u64 = 1800;
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+const MAX_SESSION_TTL_SECS: u64 = 24 * 3600;
+
+/// Where the server finds the keyring root, its database, its blobs and its certificate.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`; may hold a password, so `Debug` hides it.
+    pub database_url: String,
+    pub blob_dir: PathBuf,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// The foundation's root public key; only keyrings it signed are accepted.
+    pub root_key: VerifyingKey,
+    pub max_document_bytes: u64,
+    pub session_ttl_secs: u64,
+    /// A `tracing` filter such as `info` or `amanat_server=debug`.
+    pub log: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("blob_dir", &self.blob_dir)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("root_key", &STANDARD.encode(self.root_key.as_bytes()))
+            .field("max_document_bytes", &self.max_document_bytes)
+            .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://********@host/db`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://********{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// A configuration problem, phrased for the operator with the fix in it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {reason}")]
+    ParseFile { path: PathBuf, reason: String },
+    #[error("cannot read {var} from {path}: {source}")]
+    ReadSecret {
+        var: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{setting} is not set: {hint}")]
+    Missing {
+        setting: &'static str,
+        hint: &'static str,
+    },
+    #[error("{setting} is not valid: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+/// One layer of settings; each later layer overrides the fields it sets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_document_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_ttl_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+impl Layer {
+    fn over(mut self, top: Layer) -> Layer {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if top.$f.is_some() { self.$f = top.$f; } )* };
+        }
+        take!(
+            listen,
+            database_url,
+            blob_dir,
+            tls_cert,
+            tls_key,
+            root_key,
+            max_document_bytes,
+            session_ttl_secs,
+            log
+        );
+        self
+    }
+
+    /// Reads a TOML file. Relative paths in it are taken relative to the file's directory,
+    /// so a data directory can be moved as a whole.
+    pub fn from_file(path: &Path) -> Result<Layer, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut layer: Layer = toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+            path: path.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [&mut layer.blob_dir, &mut layer.tls_cert, &mut layer.tls_key]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if let Some(url) = &mut layer.database_url
+            && let Some(rest) = url.strip_prefix("sqlite://")
+            && Path::new(rest).is_relative()
+        {
+            *url = format!("sqlite://{}", base.join(rest).display());
+        }
+        Ok(layer)
+    }
+
+    /// Reads `AMANAT_*` variables from `env`. Unknown ones are returned so the caller can
+    /// warn about them (a typo like `AMANAT_DATABSE_URL` should not pass silently).
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<(Layer, Vec<String>), ConfigError> {
+        let mut layer = Layer::default();
+        let mut unknown = Vec::new();
+        for (name, value) in env.iter().filter(|(k, _)| k.starts_with("AMANAT_")) {
+            let number = |setting: &'static str| {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| ConfigError::Invalid {
+                        setting,
+                        reason: format!("{name} must be a whole number, not {value:?}"),
+                    })
+            };
+            match name.as_str() {
+                "AMANAT_LISTEN" => layer.listen = Some(value.clone()),
+                "AMANAT_DATABASE_URL" => layer.database_url = Some(value.clone()),
+                "AMANAT_DATABASE_URL_FILE" => {
+                    layer.database_url = Some(read_secret(name, value)?);
+                }
+                "AMANAT_BLOB_DIR" => layer.blob_dir = Some(value.into()),
+                "AMANAT_TLS_CERT" => layer.tls_cert = Some(value.into()),
+                "AMANAT_TLS_KEY" => layer.tls_key = Some(value.into()),
+                "AMANAT_ROOT_KEY" => layer.root_key = Some(value.clone()),
+                "AMANAT_ROOT_KEY_FILE" => layer.root_key = Some(read_secret(name, value)?),
+                "AMANAT_MAX_DOCUMENT_BYTES" => {
+                    layer.max_document_bytes = Some(number("max_document_bytes")?);
+                }
+                "AMANAT_SESSION_TTL_SECS" => {
+                    layer.session_ttl_secs = Some(number("session_ttl_secs")?);
+                }
+                "AMANAT_LOG" => layer.log = Some(value.clone()),
+                // Used by the test suite and by `amanat` itself, not settings of this server.
+                n if n.starts_with("AMANAT_TEST_") => {}
+                _ => unknown.push(name.clone()),
+            }
+        }
+        Ok((layer, unknown))
+    }
+}
+
+fn read_secret(var: &str, path: &str) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_owned())
+        .map_err(|source| ConfigError::ReadSecret {
+            var: var.to_owned(),
+            path: path.into(),
+            source,
+        })
+}
+
+/// Flags given on the command line; they win over everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+}
+
+/// The outcome of [`Config::load`]: the config and the unknown `AMANAT_*` names to warn about.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub unknown_env: Vec<String>,
+}
+
+impl Config {
+    /// Reads `path` alone (defaults + file), as `amanat demo` does for a directory it made.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        Config::from_layer(Layer::from_file(path)?)
+    }
+
+    /// The full layering: defaults, then `file`, then `AMANAT_*` from `env`, then `flags`.
+    pub fn load(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+        flags: &Overrides,
+    ) -> Result<Loaded, ConfigError> {
+        let mut layer = Layer::default();
+        if let Some(path) = file {
+            layer = layer.over(Layer::from_file(path)?);
+        }
+        let (env_layer, unknown_env) = Layer::from_env(env)?;
+        layer = layer.over(env_layer).over(Layer {
+            listen: flags.listen.clone(),
+            database_url: flags.database_url.clone(),
+            ..Layer::default()
+        });
+        Ok(Loaded {
+            config: Config::from_layer(layer)?,
+            unknown_env,
+        })
+    }
+
+    /// Validates a merged layer.
+    pub fn from_layer(layer: Layer) -> Result<Config, ConfigError> {
+        let listen_text = layer.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen = listen_text
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "listen",
+                reason: format!(
+                    "{listen_text:?} is not an IP address and port; write e.g. 127.0.0.1:8443 or [::]:8443"
+                ),
+            })?;
+        let database_url = layer.database_url.ok_or(ConfigError::Missing {
+            setting: "database_url",
+            hint: "set it in the config file or AMANAT_DATABASE_URL, e.g. sqlite:///var/lib/amanat/amanat.db",
+        })?;
+        crate::store::Backend::from_url(&database_url).map_err(|reason| ConfigError::Invalid {
+            setting: "database_url",
+            reason,
+        })?;
+        let blob_dir = layer.blob_dir.ok_or(ConfigError::Missing {
+            setting: "blob_dir",
+            hint: "set it in the config file or AMANAT_BLOB_DIR (a directory for ciphertext)",
+        })?;
+        let tls_cert = layer.tls_cert.ok_or(ConfigError::Missing {
+            setting: "tls_cert",
+            hint: "set it in the config file or AMANAT_TLS_CERT; `amanat-server init` makes one",
+        })?;
+        let tls_key = layer.tls_key.ok_or(ConfigError::Missing {
+            setting: "tls_key",
+            hint: "set it in the config file or AMANAT_TLS_KEY; `amanat-server init` makes one",
+        })?;
+        let root_key = parse_root_key(layer.root_key.as_deref().ok_or(ConfigError::Missing {
+            setting: "root_key",
+            hint: "set it in the config file or AMANAT_ROOT_KEY to the root public key printed by `amanat admin init`",
+        })?)?;
+        let max_document_bytes = layer
+            .max_document_bytes
+            .unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES);
+        if max_document_bytes < crate::service::MIN_DOCUMENT_BYTES {
+            return Err(ConfigError::Invalid {
+                setting: "max_document_bytes",
+                reason: format!(
+                    "{max_document_bytes} is smaller than the smallest padded document; use at least {}",
+                    crate::service::MIN_DOCUMENT_BYTES
+                ),
+            });
+        }
+        let session_ttl_secs = layer.session_ttl_secs.unwrap_or(DEFAULT_SESSION_TTL_SECS);
+        if !(60..=MAX_SESSION_TTL_SECS).contains(&session_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "session_ttl_secs",
+                reason: format!(
+                    "{session_ttl_secs} is out of range; use 60 to {MAX_SESSION_TTL_SECS} seconds"
+                ),
+            });
+        }
+        Ok(Config {
+            listen,
+            database_url,
+            blob_dir,
+            tls_cert,
+            tls_key,
+            root_key,
+            max_document_bytes,
+            session_ttl_secs,
+            log: layer.log,
+        })
+    }
+
+    /// The settings as a TOML layer, for writing a config file.
+    pub fn to_layer(&self) -> Layer {
+        Layer {
+            listen: Some(self.listen.to_string()),
+            database_url: Some(self.database_url.clone()),
+            blob_dir: Some(self.blob_dir.clone()),
+            tls_cert: Some(self.tls_cert.clone()),
+            tls_key: Some(self.tls_key.clone()),
+            root_key: Some(STANDARD.encode(self.root_key.as_bytes())),
+            max_document_bytes: Some(self.max_document_bytes),
+            session_ttl_secs: Some(self.session_ttl_secs),
+            log: self.log.clone(),
+        }
+    }
+}
+
+/// Parses the root public key (base64 of 32 bytes that are an Ed25519 point).
+pub fn parse_root_key(text: &str) -> Result<VerifyingKey, ConfigError> {
+    const WHERE: &str = "give the base64 root public key printed by `amanat admin init`";
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| ConfigError::Invalid {
+            setting: "root_key",
+            reason: format!("it is not base64; {WHERE}"),
+        })?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| ConfigError::Invalid {
+        setting: "root_key",
+        reason: format!("it is not 32 bytes long; {WHERE}"),
+    })?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| ConfigError::Invalid {
+        setting: "root_key",
+        reason: format!("it is not an Ed25519 public key; {WHERE}"),
+    })
+}
+
+/// The process environment as a map, for [`Config::load`].
+pub fn process_env() -> BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn root() -> String {
+        STANDARD.encode(
+            ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+                .verifying_key()
+                .as_bytes(),
+        )
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn write_file(dir: &Path, body: &str) -> PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn full_file(dir: &Path) -> PathBuf {
+        write_file(
+            dir,
+            &format!(
+                "database_url = \"sqlite://amanat.db\"\nblob_dir = \"blobs\"\ntls_cert = \"tls/cert.pem\"\ntls_key = \"/abs/key.pem\"\nroot_key = \"{}\"\n",
+                root()
+            ),
+        )
+    }
+
+    #[test]
+    fn defaults_then_file_with_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::from_file(&full_file(dir.path())).unwrap();
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(
+            c.database_url,
+            format!("sqlite://{}", dir.path().join("amanat.db").display())
+        );
+        assert_eq!(c.blob_dir, dir.path().join("blobs"));
+        assert_eq!(c.tls_key, PathBuf::from("/abs/key.pem"));
+        assert_eq!(c.max_document_bytes, DEFAULT_MAX_DOCUMENT_BYTES);
+        assert_eq!(c.session_ttl_secs, DEFAULT_SESSION_TTL_SECS);
+    }
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = full_file(dir.path());
+        let secret = dir.path().join("db-url");
+        std::fs::write(&secret, "postgres://u:pw@db/amanat\n").unwrap();
+        let e = env(&[
+            ("AMANAT_LISTEN", "0.0.0.0:9000"),
+            ("AMANAT_DATABASE_URL_FILE", secret.to_str().unwrap()),
+            ("AMANAT_SESSION_TTL_SECS", "600"),
+            ("AMANAT_DATABSE_URL", "typo"),
+            ("AMANAT_TEST_POSTGRES_URL", "ignored"),
+            ("HOME", "/root"),
+        ]);
+        let loaded = Config::load(Some(&file), &e, &Overrides::default()).unwrap();
+        assert_eq!(loaded.config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(loaded.config.database_url, "postgres://u:pw@db/amanat");
+        assert_eq!(loaded.config.session_ttl_secs, 600);
+        assert_eq!(loaded.unknown_env, vec!["AMANAT_DATABSE_URL".to_string()]);
+        assert!(!format!("{:?}", loaded.config).contains("pw"));
+
+        let flags = Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some("sqlite:///tmp/x.db".into()),
+        };
+        let loaded = Config::load(Some(&file), &e, &flags).unwrap();
+        assert_eq!(loaded.config.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(loaded.config.database_url, "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn messages_say_how_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = full_file(dir.path());
+        let err = |pairs: &[(&str, &str)]| {
+            Config::load(Some(&file), &env(pairs), &Overrides::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err(&[("AMANAT_DATABASE_URL", "mysql://x")])
+                .contains("must start with sqlite:// or postgres://")
+        );
+        assert!(err(&[("AMANAT_ROOT_KEY", "abc")]).contains("amanat admin init"));
+        assert!(err(&[("AMANAT_ROOT_KEY", "AAAA")]).contains("32 bytes"));
+        assert!(err(&[("AMANAT_LISTEN", "localhost")]).contains("127.0.0.1:8443"));
+        assert!(err(&[("AMANAT_SESSION_TTL_SECS", "5")]).contains("60 to"));
+        assert!(err(&[("AMANAT_MAX_DOCUMENT_BYTES", "lots")]).contains("whole number"));
+        let missing = Config::load(None, &env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("AMANAT_DATABASE_URL"), "{missing}");
+        let bad = write_file(dir.path(), "databse_url = \"x\"\n");
+        let msg = Config::from_file(&bad).unwrap_err().to_string();
+        assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::from_file(&full_file(dir.path())).unwrap();
+        let text = toml::to_string(&c.to_layer()).unwrap();
+        let again = write_file(dir.path(), &text);
+        assert_eq!(Config::from_file(&again).unwrap(), c);
+    }
+}

@@ -1,0 +1,238 @@
+//! Every error leaves as `{"error": code, "message": sentence}`. Each has two texts: the
+//! sentence a person is told, and the detail that goes to the log (never into a body).
+//! A 5xx body is always the same generic sentence.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use amanat_protocol::wire::ErrorBody;
+
+use crate::service::ServiceError;
+
+pub const UNAUTHORIZED_MESSAGE: &str =
+    "Authentication failed. Ask for a new challenge, sign it, and try again.";
+const NOT_FOUND_MESSAGE: &str = "There is nothing here that you may see.";
+const INTERNAL_MESSAGE: &str = "The server could not complete the request. Try again later; if it persists, tell the operator.";
+
+/// An error response: status, stable code, what the person is told, what the log is told.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    log: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            log: None,
+        }
+    }
+
+    /// Adds detail for the log only.
+    pub fn logged(mut self, detail: impl Into<String>) -> Self {
+        self.log = Some(detail.into());
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", NOT_FOUND_MESSAGE)
+    }
+
+    pub fn unauthorized(detail: &str) -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            UNAUTHORIZED_MESSAGE,
+        )
+        .logged(detail)
+    }
+
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("Send the body with Content-Type: {expected}."),
+        )
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            INTERNAL_MESSAGE,
+        )
+        .logged(detail)
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use ServiceError as E;
+        let detail = e.to_string();
+        let err = match e {
+            E::NotFound(_) => ApiError::not_found(),
+            E::Unauthorized(d) => return ApiError::unauthorized(d),
+            E::NoKeyring => ApiError::new(
+                StatusCode::CONFLICT,
+                "no_keyring",
+                "The foundation has not published a keyring yet.",
+            ),
+            E::StaleKeyring { offered, current } => ApiError::new(
+                StatusCode::CONFLICT,
+                "stale_keyring",
+                format!(
+                    "The case was prepared for keyring version {offered}, but the current version is {current}. Fetch the keyring and try again."
+                ),
+            ),
+            E::BadGrants(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_grants",
+                format!(
+                    "A case needs exactly one well-formed grant for each current reviewer: {reason}."
+                ),
+            ),
+            E::Conflict(reason) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", capitalise(&reason))
+            }
+            E::UnknownRoot => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_root",
+                "The keyring is not signed by the root key this server was set up with.",
+            ),
+            E::BadKeyringSignature => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_signature",
+                "The keyring signature does not verify.",
+            ),
+            E::BadKeyring(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_keyring",
+                format!("The keyring is malformed: {reason}."),
+            ),
+            E::KeyringRollback { offered, current } => ApiError::new(
+                StatusCode::CONFLICT,
+                "keyring_rollback",
+                format!(
+                    "Keyring version {offered} is not newer than the current version {current}; sign a version above {current}."
+                ),
+            ),
+            E::NotAge(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "not_age",
+                format!("The upload is not a padded age file to one case: {reason}."),
+            ),
+            E::TooLarge { limit } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("The document is larger than this server's limit of {limit} bytes."),
+            ),
+            E::InsufficientStorage(_) => ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "The server has no room for this document now. Try again later.",
+            ),
+            E::BadRequest(reason) => ApiError::bad_request(capitalise(&reason)),
+            // Internal or unknown: the detail is for the log only.
+            _ => return ApiError::internal(detail),
+        };
+        err.logged(detail)
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    let mut out: String = match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let log = self.log.as_deref().unwrap_or("");
+        if self.status.is_server_error() {
+            tracing::error!(status = self.status.as_u16(), code = self.code, "{log}");
+        } else {
+            // Client mistakes and refusals: detail only at debug (it may name a case).
+            tracing::debug!(status = self.status.as_u16(), code = self.code, "{log}");
+        }
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: self.code.to_owned(),
+            message: self.message.clone(),
+        })
+    }
+}
+
+/// The error for a status actix produced on its own (unknown method, payload trouble): the
+/// same JSON shape, with a generic sentence.
+pub fn for_status(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::not_found(),
+        StatusCode::UNAUTHORIZED => ApiError::unauthorized("rejected before the handler"),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method_not_allowed",
+            "This address does not accept that method.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "too_large",
+            "The request body is larger than this route accepts.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            status,
+            "unsupported_media_type",
+            "The request body has the wrong Content-Type.",
+        ),
+        s if s.is_server_error() => ApiError::internal(format!("status {s} from the framework")),
+        s => ApiError::new(s, "bad_request", "The request could not be understood."),
+    }
+}
+
+/// Safety net: an error response that is not already our JSON (actix's own 405, payload
+/// errors…) is replaced by one, so that clients only ever see one error shape.
+pub fn json_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res.headers().get(header::CONTENT_TYPE)
+        == Some(&HeaderValue::from_static("application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let body = for_status(status).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, body).map_into_right_body::<B>(),
+    ))
+}

@@ -1,0 +1,250 @@
+//! One function per route: translate HTTP into a service call and back. Blocking work runs on
+//! actix's blocking pool; uploads and downloads stream in bounded pieces and are never held
+//! in memory whole.
+
+use std::future::Future;
+use std::io;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::wire::{
+    CaseCreated, ChallengeRequest, CreateCase, DocumentKind, KeyringAccepted, SessionRequest,
+};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::extractors::{CasePath, DocumentPath, require_content_type};
+use crate::blobs::{TmpBlob, read_chunk};
+use crate::service::{AnySession, CaseSession, Reviewer, ServiceError, Services};
+
+type Svc = web::Data<Services>;
+
+/// Disk writes are batched to this size: large enough that the blocking-pool round trip
+/// costs nothing, small enough that memory per upload stays bounded.
+const WRITE_BATCH: usize = 1024 * 1024;
+/// 64 KiB reads stream well (pitfalls.md #8).
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Runs a blocking service call on the blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    match web::block(f).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
+    }
+}
+
+pub async fn health(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let h = blocking(move || svc.health()).await?;
+    Ok(HttpResponse::Ok().json(h))
+}
+
+pub async fn get_keyring(svc: Svc) -> Result<HttpResponse, ApiError> {
+    match blocking(move || svc.keyring()).await {
+        Ok(k) => Ok(HttpResponse::Ok().json(k)),
+        Err(e) if e.code() == "no_keyring" => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_keyring",
+            "The foundation has not published a keyring yet.",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parsed by hand rather than by `web::Json`, so a malformed keyring is `bad_keyring`.
+pub async fn post_keyring(
+    req: HttpRequest,
+    body: Bytes,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    require_content_type(&req, "application/json")?;
+    let signed: SignedKeyring = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_keyring",
+            format!("The keyring is malformed: {e}."),
+        )
+    })?;
+    let version = blocking(move || svc.publish_keyring(signed)).await?;
+    Ok(HttpResponse::Ok().json(KeyringAccepted { version }))
+}
+
+pub async fn create_case(body: web::Json<CreateCase>, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let case_id = blocking(move || svc.create_case(body.into_inner())).await?;
+    Ok(HttpResponse::Created().json(CaseCreated { case_id }))
+}
+
+pub async fn challenge(
+    body: web::Json<ChallengeRequest>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let c = blocking(move || svc.issue_challenge(&body.public_key)).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+pub async fn open_session(
+    body: web::Json<SessionRequest>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let s = blocking(move || svc.open_session(&body)).await?;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+pub async fn close_session(who: AnySession, svc: Svc) -> Result<HttpResponse, ApiError> {
+    blocking(move || svc.close_session(who.token_hash())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn list_cases(who: Reviewer, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let cases = blocking(move || svc.list_cases(&who)).await?;
+    Ok(HttpResponse::Ok().json(cases))
+}
+
+pub async fn case_detail(
+    who: Reviewer,
+    path: CasePath,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let detail = blocking(move || svc.case_detail(&who, &path.0)).await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Streams a stored ciphertext out in 64 KiB reads, each on the blocking pool.
+pub async fn download(
+    who: Reviewer,
+    path: DocumentPath,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let DocumentPath(case, doc) = path;
+    let (file, len) = blocking(move || svc.open_document(&who, &case, &doc)).await?;
+    let stream = futures_util::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let read = web::block(move || read_chunk(&mut file, READ_CHUNK).map(|c| (file, c))).await;
+        match read {
+            Ok(Ok((_, chunk))) if chunk.is_empty() => None,
+            Ok(Ok((file, chunk))) => Some((Ok(Bytes::from(chunk)), Some(file))),
+            Ok(Err(e)) => {
+                tracing::error!("reading a blob failed: {e}");
+                Some((Err(e), None))
+            }
+            Err(e) => Some((Err(io::Error::other(e.to_string())), None)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .no_chunking(len)
+        .streaming(stream))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindQuery {
+    kind: String,
+}
+
+fn declared_length(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| ApiError::bad_request("Content-Length is not a number."))
+        })
+        .transpose()
+}
+
+/// Appends `data` to `blob` on the blocking pool. The write starts at once (`web::block`
+/// spawns eagerly), so the next batch is read from the network while this one hits the disk;
+/// one function, so that every pending write has the same type.
+fn write_batch(
+    svc: Svc,
+    blob: TmpBlob,
+    data: Vec<u8>,
+) -> impl Future<Output = Result<TmpBlob, ApiError>> {
+    let task = web::block(move || svc.write_blob(blob, &data));
+    async move {
+        match task.await {
+            Ok(r) => r.map_err(ApiError::from),
+            Err(e) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
+        }
+    }
+}
+
+/// `PUT /v1/cases/{case}/documents/{doc}?kind=K`: the body streams through the age check
+/// into a temporary blob; only a complete, well-formed upload is committed and recorded.
+/// On any failure the temporary file is dropped, which deletes it.
+pub async fn upload(
+    who: CaseSession,
+    path: DocumentPath,
+    query: web::Query<KindQuery>,
+    req: HttpRequest,
+    mut payload: web::Payload,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    require_content_type(&req, "application/octet-stream")?;
+    let kind: DocumentKind = query.kind.parse().map_err(|_| {
+        ApiError::bad_request("Give kind=appeal-form, power-of-attorney or attachment.")
+    })?;
+    let declared = declared_length(&req)?;
+    let DocumentPath(case, doc) = path;
+
+    let plan = {
+        let svc = svc.clone();
+        blocking(move || svc.plan_upload(&who, case, doc, kind, declared)).await?
+    };
+    let mut check = plan.checker();
+    let mut idle = Some({
+        let svc = svc.clone();
+        blocking(move || svc.begin_blob()).await?
+    });
+    let mut pending = None;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request("The upload was interrupted.")
+                .logged(format!("payload error: {e}"))
+        })?;
+        check.feed(&chunk)?;
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= WRITE_BATCH {
+            let blob = match pending.take() {
+                Some(write) => write.await?,
+                None => idle
+                    .take()
+                    .ok_or_else(|| ApiError::internal("upload lost its blob"))?,
+            };
+            let data = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
+            pending = Some(write_batch(svc.clone(), blob, data));
+        }
+    }
+    let blob = match pending.take() {
+        Some(write) => write.await?,
+        None => idle
+            .take()
+            .ok_or_else(|| ApiError::internal("upload lost its blob"))?,
+    };
+    let (info, created) = blocking(move || {
+        let blob = svc.write_blob(blob, &buf)?;
+        svc.finish_upload(plan, &check, blob)
+    })
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(info))
+}
+
+/// Any path that matches no route.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}

@@ -1,0 +1,35 @@
+//! The route table of docs/protocol.md, in one place. Every unmatched path is a JSON 404,
+//! every unmatched method on a known path a JSON 405 (through `error::json_errors`).
+
+use actix_web::web;
+
+use super::handlers as h;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .service(web::resource("/health").route(web::get().to(h::health)))
+            .service(
+                web::resource("/keyring")
+                    .route(web::get().to(h::get_keyring))
+                    .route(web::post().to(h::post_keyring)),
+            )
+            .service(
+                web::resource("/cases")
+                    .route(web::get().to(h::list_cases))
+                    .route(web::post().to(h::create_case)),
+            )
+            .service(web::resource("/cases/{case}").route(web::get().to(h::case_detail)))
+            .service(
+                web::resource("/cases/{case}/documents/{doc}")
+                    .route(web::get().to(h::download))
+                    .route(web::put().to(h::upload)),
+            )
+            .service(web::resource("/auth/challenge").route(web::post().to(h::challenge)))
+            .service(
+                web::resource("/auth/session")
+                    .route(web::post().to(h::open_session))
+                    .route(web::delete().to(h::close_session)),
+            ),
+    );
+}

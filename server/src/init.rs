@@ -1,0 +1,127 @@
+//! `amanat-server init`: a fresh data directory with a self-signed certificate and a
+//! config file. Refuses to touch an existing config, so it cannot clobber a live server.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::Error;
+use crate::config::{
+    Config, DEFAULT_LISTEN, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_SESSION_TTL_SECS, Layer,
+};
+
+/// What `init` needs to know.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    pub data_dir: PathBuf,
+    /// The foundation's root public key (from `amanat admin init`).
+    pub root_key: VerifyingKey,
+    /// Extra names for the certificate (e.g. an onion address); loopback is always in it.
+    pub hostnames: Vec<String>,
+    /// Default: `sqlite://DATA_DIR/amanat.db`.
+    pub database_url: Option<String>,
+    /// Default: 127.0.0.1:8443.
+    pub listen: Option<SocketAddr>,
+}
+
+/// What `init` made.
+#[derive(Clone, Debug)]
+pub struct InitReport {
+    pub config_path: PathBuf,
+    /// Lowercase hex SHA-256 of the certificate's DER: what clients pin.
+    pub cert_sha256: String,
+    pub config: Config,
+}
+
+fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { what, source }
+}
+
+fn write_new(path: &Path, mode: u32, contents: &[u8]) -> Result<(), Error> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(io_err(format!("cannot create {}", path.display())))?;
+    f.write_all(contents)
+        .and_then(|()| f.sync_all())
+        .map_err(io_err(format!("cannot write {}", path.display())))
+}
+
+fn mkdir_private(path: &Path) -> Result<(), Error> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .and_then(|()| fs::set_permissions(path, fs::Permissions::from_mode(0o700)))
+        .map_err(io_err(format!(
+            "cannot create the directory {}",
+            path.display()
+        )))
+}
+
+pub fn init_data_dir(opts: InitOptions) -> Result<InitReport, Error> {
+    let dir = std::path::absolute(&opts.data_dir).map_err(io_err(format!(
+        "cannot resolve {}",
+        opts.data_dir.display()
+    )))?;
+    let config_path = dir.join("config.toml");
+    if config_path.exists() {
+        return Err(Error::Init(format!(
+            "{} already exists; refusing to overwrite it. Use another --data directory, or remove that file if you really mean to start over.",
+            config_path.display()
+        )));
+    }
+    mkdir_private(&dir)?;
+    let tls_dir = dir.join("tls");
+    mkdir_private(&tls_dir)?;
+    let cert = crate::tls::self_signed(&opts.hostnames)?;
+    let cert_path = tls_dir.join("cert.pem");
+    let key_path = tls_dir.join("key.pem");
+    write_new(&key_path, 0o600, cert.key_pem.as_bytes())?;
+    write_new(&cert_path, 0o644, cert.cert_pem.as_bytes())?;
+
+    let blob_dir = dir.join("blobs");
+    crate::blobs::BlobStore::open(&blob_dir)
+        .map_err(io_err(format!("cannot create {}", blob_dir.display())))?;
+
+    let config = Config {
+        listen: match opts.listen {
+            Some(a) => a,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|_| Error::Init("bad default listen address".into()))?,
+        },
+        database_url: opts
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.join("amanat.db").display())),
+        blob_dir,
+        tls_cert: cert_path,
+        tls_key: key_path,
+        root_key: opts.root_key,
+        max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+        log: None,
+    };
+    // Round-trip through validation, so init never writes a config serve would refuse.
+    let config = Config::from_layer(config.to_layer())?;
+    let text = format!(
+        "# Written by `amanat-server init`. Every setting can be overridden by an AMANAT_*\n\
+         # environment variable (e.g. AMANAT_DATABASE_URL); see docs/deploy.md.\n{}",
+        toml::to_string(&config.to_layer())
+            .map_err(|e| Error::Init(format!("cannot write the config: {e}")))?
+    );
+    // 0600: the database URL may carry a password.
+    write_new(&config_path, 0o600, text.as_bytes())?;
+    let _: Layer = Layer::from_file(&config_path)?;
+    Ok(InitReport {
+        config_path,
+        cert_sha256: amanat_protocol::encoding::hex(&cert.sha256),
+        config,
+    })
+}

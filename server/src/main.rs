@@ -1,0 +1,172 @@
+//! `amanat-server`: `init` a data directory, `serve` it, or `healthcheck` a running server.
+//! Start-up problems are printed with the fix; once serving, logs go to stderr and the one
+//! line on stdout says where the server listens.
+
+use std::io::Write;
+use std::net::{TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use amanat_server::config::{self, Config, Overrides};
+use amanat_server::{InitOptions, tls};
+
+#[derive(Parser)]
+#[command(
+    name = "amanat-server",
+    version,
+    about = "Amanat intake server: stores only ciphertext"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data directory: TLS certificate, config file, blob directory.
+    Init {
+        /// Directory to create (mode 0700).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The foundation's root public key (base64), printed by `amanat admin init`.
+        #[arg(long, value_name = "BASE64")]
+        root_key: String,
+        /// Extra name for the certificate (repeatable); loopback names are always included.
+        #[arg(long = "hostname", value_name = "NAME")]
+        hostnames: Vec<String>,
+        /// Default: sqlite://DIR/amanat.db.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Default: 127.0.0.1:8443.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Serve HTTPS. Settings: config file, then AMANAT_* variables, then these flags.
+    Serve {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on; port 0 picks a free one (printed on stdout).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Ask a running server for /v1/health over TLS, trusting only the pinned certificate.
+    Healthcheck {
+        /// e.g. https://127.0.0.1:8443
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The `certificate sha256` printed by `init`.
+        #[arg(long, value_name = "HEX")]
+        cert_sha256: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init {
+            data,
+            root_key,
+            hostnames,
+            database_url,
+            listen,
+        } => init(data, root_key, hostnames, database_url, listen),
+        Command::Serve {
+            config,
+            listen,
+            database_url,
+        } => serve(
+            config,
+            Overrides {
+                listen,
+                database_url,
+            },
+        ),
+        Command::Healthcheck { url, cert_sha256 } => healthcheck(&url, &cert_sha256),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+
+fn init(
+    data: PathBuf,
+    root_key: String,
+    hostnames: Vec<String>,
+    database_url: Option<String>,
+    listen: Option<String>,
+) -> Result {
+    let root_key = config::parse_root_key(&root_key)?;
+    let listen = listen
+        .map(|l| {
+            l.parse().map_err(|_| {
+                format!("--listen {l:?} is not an IP address and port, e.g. 127.0.0.1:8443")
+            })
+        })
+        .transpose()?;
+    let report = amanat_server::init_data_dir(InitOptions {
+        data_dir: data,
+        root_key,
+        hostnames,
+        database_url,
+        listen,
+    })?;
+    println!("config: {}", report.config_path.display());
+    println!("certificate sha256: {}", report.cert_sha256);
+    Ok(())
+}
+
+fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
+    let loaded = Config::load(file.as_deref(), &config::process_env(), &flags)?;
+    let config = loaded.config;
+    let filter = tracing_subscriber::EnvFilter::try_new(config.log.as_deref().unwrap_or("info"))
+        .map_err(|e| format!("AMANAT_LOG / log is not a valid filter: {e}"))?;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .init();
+    for name in &loaded.unknown_env {
+        tracing::warn!("ignoring unknown environment variable {name}; check its spelling");
+    }
+    let listener = TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    actix_web::rt::System::new().block_on(async move {
+        let server = amanat_server::start(&config, listener)?;
+        // Exactly one line on stdout, after the server is accepting: tests and scripts
+        // read the real port from it.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on https://{addr}")?;
+        out.flush()?;
+        drop(out);
+        tracing::info!("serving");
+        server.await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn healthcheck(url: &str, cert_sha256: &str) -> Result {
+    let hostport = url
+        .strip_prefix("https://")
+        .ok_or("--url must start with https://")?
+        .trim_end_matches('/');
+    let addr = hostport
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {hostport}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{hostport} has no address"))?;
+    let pin = tls::PinnedCert::from_hex(cert_sha256)?;
+    let body = tls::healthcheck(addr, pin)?;
+    println!("{}", body.trim());
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! Challenge–response sign-in and the capabilities a session grants. A handler receives a
+//! `CaseSession`, `StaffSession` or `Reviewer`; only this module can make one, so holding
+//! the value is the permission. Staff roles come from the current keyring at each use.
+
+use amanat_protocol::auth::{self, CHALLENGE_LEN};
+use amanat_protocol::encoding::{b64url, from_b64url};
+use amanat_protocol::keyring::{Role, StaffMember};
+use amanat_protocol::wire::{Challenge, Principal, Session, SessionRequest};
+use amanat_protocol::{CaseId, StaffId};
+use sha2::{Digest, Sha256};
+
+use super::{Result, ServiceError, Services, now};
+use crate::domain::SessionOwner;
+
+/// Long enough for a slow Tor circuit, short enough that a stored challenge is soon useless.
+const CHALLENGE_TTL_SECS: i64 = 120;
+const TOKEN_LEN: usize = 32;
+
+/// A complainant's session: speaks for exactly one case.
+#[derive(Debug)]
+pub struct CaseSession {
+    case_id: CaseId,
+}
+
+impl CaseSession {
+    pub fn case_id(&self) -> &CaseId {
+        &self.case_id
+    }
+}
+
+/// A staff member's session, with their entry in the current keyring.
+#[derive(Debug)]
+pub struct StaffSession {
+    member: StaffMember,
+}
+
+impl StaffSession {
+    pub fn staff_id(&self) -> &StaffId {
+        &self.member.public.id
+    }
+
+    /// Narrows to a reviewer, if the current keyring says so.
+    pub fn reviewer(self) -> Option<Reviewer> {
+        self.member.has(Role::Reviewer).then_some(Reviewer(self))
+    }
+}
+
+/// A staff member who holds the reviewer role in the current keyring.
+#[derive(Debug)]
+pub struct Reviewer(StaffSession);
+
+impl Reviewer {
+    pub fn staff_id(&self) -> &StaffId {
+        self.0.staff_id()
+    }
+}
+
+/// Any valid session, and the token hash that names it (for signing out).
+#[derive(Debug)]
+pub enum AnySession {
+    Case(CaseSession, TokenHash),
+    Staff(StaffSession, TokenHash),
+}
+
+impl AnySession {
+    pub fn token_hash(&self) -> &TokenHash {
+        match self {
+            AnySession::Case(_, h) | AnySession::Staff(_, h) => h,
+        }
+    }
+}
+
+/// SHA-256 of a bearer token: all the database ever sees of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenHash([u8; 32]);
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHash(********)")
+    }
+}
+
+impl TokenHash {
+    fn of_raw(token: &[u8]) -> TokenHash {
+        TokenHash(Sha256::digest(token).into())
+    }
+
+    /// Hashes a bearer token as the client sent it; `None` if it is not one of ours.
+    fn of_bearer(token: &str) -> Option<TokenHash> {
+        let raw = from_b64url("token", token).ok()?;
+        (raw.len() == TOKEN_LEN).then(|| TokenHash::of_raw(&raw))
+    }
+}
+
+impl Services {
+    /// Issues a challenge for any well-formed key, known or not, so that asking reveals
+    /// nothing about which codenames exist.
+    pub fn issue_challenge(&self, public_key: &[u8; 32]) -> Result<Challenge> {
+        let challenge: [u8; CHALLENGE_LEN] = rand::random();
+        let now = now();
+        let expires_at = now + CHALLENGE_TTL_SECS;
+        self.store
+            .insert_challenge(&challenge, public_key, expires_at, now)?;
+        Ok(Challenge {
+            challenge,
+            expires_at,
+        })
+    }
+
+    /// Checks a signed challenge and opens a session for the key's owner. Every failure is
+    /// the same `Unauthorized` to the caller; the variant's text is for the log.
+    pub fn open_session(&self, req: &SessionRequest) -> Result<Session> {
+        let now = now();
+        // Consumed before the signature is checked: a challenge is good for one attempt.
+        let issued_for =
+            self.store
+                .take_challenge(&req.challenge, now)?
+                .ok_or(ServiceError::Unauthorized(
+                    "challenge unknown, used or expired",
+                ))?;
+        if issued_for.as_slice() != req.public_key.as_slice() {
+            return Err(ServiceError::Unauthorized(
+                "challenge was issued for another key",
+            ));
+        }
+        auth::verify(&req.public_key, &req.challenge, &req.signature)
+            .map_err(|_| ServiceError::Unauthorized("signature does not verify"))?;
+
+        let keyring = self.current_keyring()?;
+        let staff = keyring
+            .as_ref()
+            .and_then(|k| k.keyring().member_by_key(&req.public_key).cloned());
+        let (owner, principal) = if let Some(member) = staff {
+            let roles = member.roles.iter().copied().collect();
+            let id = member.public.id;
+            (
+                SessionOwner::Staff(id.clone()),
+                Principal::Staff {
+                    staff_id: id,
+                    roles,
+                },
+            )
+        } else if let Some(case_id) = self.store.case_by_auth_key(&req.public_key)? {
+            (SessionOwner::Case(case_id), Principal::Case { case_id })
+        } else {
+            return Err(ServiceError::Unauthorized(
+                "key belongs to no staff member and no case",
+            ));
+        };
+
+        let token: [u8; TOKEN_LEN] = rand::random();
+        let ttl = i64::try_from(self.session_ttl_secs).unwrap_or(i64::MAX);
+        let expires_at = now.saturating_add(ttl);
+        self.store
+            .insert_session(&TokenHash::of_raw(&token).0, &owner, expires_at, now)?;
+        Ok(Session {
+            token: b64url(&token),
+            expires_at,
+            principal,
+        })
+    }
+
+    /// Resolves a bearer token. A staff session is valid only while its member is in the
+    /// current keyring (publishing removes such sessions too; this is the second lock).
+    pub fn authenticate(&self, bearer: &str) -> Result<AnySession> {
+        let hash = TokenHash::of_bearer(bearer)
+            .ok_or(ServiceError::Unauthorized("malformed bearer token"))?;
+        let owner = self
+            .store
+            .session(&hash.0, now())?
+            .ok_or(ServiceError::Unauthorized("unknown or expired session"))?;
+        match owner {
+            SessionOwner::Case(case_id) => Ok(AnySession::Case(CaseSession { case_id }, hash)),
+            SessionOwner::Staff(id) => {
+                let member = self
+                    .current_keyring()?
+                    .and_then(|k| k.keyring().member(&id).cloned())
+                    .ok_or(ServiceError::Unauthorized(
+                        "staff member is not in the current keyring",
+                    ))?;
+                Ok(AnySession::Staff(StaffSession { member }, hash))
+            }
+        }
+    }
+
+    pub fn close_session(&self, hash: &TokenHash) -> Result<()> {
+        Ok(self.store.delete_session(&hash.0)?)
+    }
+}

@@ -1,0 +1,101 @@
+//! Publishing keyrings. The signature is the authorisation: whoever holds the root key may
+//! publish, nobody else can. A new keyring also ends the access of people it drops.
+
+use amanat_protocol::Error as ProtocolError;
+use amanat_protocol::StaffId;
+use amanat_protocol::keyring::{Keyring, Role, SignedKeyring};
+use amanat_protocol::wire::Health;
+
+use super::{Result, ServiceError, Services, now};
+use crate::domain::{KeyringEffects, Published, StoredKeyring};
+
+/// Concurrent publishers are rare; a few retries settle any race.
+const PUBLISH_ATTEMPTS: usize = 3;
+
+impl Services {
+    pub fn health(&self) -> Result<Health> {
+        Ok(Health {
+            status: "ok".into(),
+            keyring_version: self.store.keyring_version()?,
+        })
+    }
+
+    /// The current keyring exactly as it was published.
+    pub fn keyring(&self) -> Result<SignedKeyring> {
+        self.current_keyring()?
+            .map(|k| k.signed().clone())
+            .ok_or(ServiceError::NoKeyring)
+    }
+
+    /// Verifies and stores a keyring newer than the current one; returns its version.
+    pub fn publish_keyring(&self, signed: SignedKeyring) -> Result<u64> {
+        let verified = signed.verify(&self.root).map_err(|e| match e {
+            ProtocolError::UnknownRoot { .. } => ServiceError::UnknownRoot,
+            ProtocolError::BadKeyringSignature => ServiceError::BadKeyringSignature,
+            other => ServiceError::BadKeyring(other.to_string()),
+        })?;
+        let version = verified.version();
+        if i64::try_from(version).is_err() {
+            return Err(ServiceError::BadKeyring(format!(
+                "version {version} is too large"
+            )));
+        }
+        let stored = StoredKeyring {
+            version,
+            root_key: signed.root_key,
+            body: signed.body,
+            signature: signed.signature,
+            hash: *verified.hash(),
+            received_at: now(),
+        };
+        for _ in 0..PUBLISH_ATTEMPTS {
+            let current = self.current_keyring()?;
+            let effects = effects(current.as_ref().map(|k| k.keyring()), verified.keyring());
+            let current_version = current.as_ref().map(|k| k.version());
+            match self
+                .store
+                .publish_keyring(&stored, current_version, &effects)?
+            {
+                Published::Accepted => {
+                    tracing::info!(version, "keyring published");
+                    return Ok(version);
+                }
+                Published::Rollback { current } => {
+                    return Err(ServiceError::KeyringRollback {
+                        offered: version,
+                        current,
+                    });
+                }
+                Published::Raced => continue,
+            }
+        }
+        Err(ServiceError::Internal(
+            "keyring publication kept racing with other publishers".into(),
+        ))
+    }
+}
+
+/// Who keeps what when `new` replaces `old`. Sessions survive only for members whose
+/// verifying key is unchanged (a changed key usually means the old one was lost or stolen);
+/// grants survive only for members who are still reviewers.
+pub(crate) fn effects(old: Option<&Keyring>, new: &Keyring) -> KeyringEffects {
+    let keep_sessions_of: Vec<StaffId> = new
+        .staff
+        .iter()
+        .filter(|m| {
+            old.and_then(|o| o.member(&m.public.id))
+                .is_some_and(|o| o.public.verifying_key == m.public.verifying_key)
+        })
+        .map(|m| m.public.id.clone())
+        .collect();
+    let keep_grants_of = new
+        .staff
+        .iter()
+        .filter(|m| m.has(Role::Reviewer))
+        .map(|m| m.public.id.clone())
+        .collect();
+    KeyringEffects {
+        keep_sessions_of,
+        keep_grants_of,
+    }
+}

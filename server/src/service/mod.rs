@@ -1,0 +1,140 @@
+//! The use cases, in domain terms: publish a keyring, open a case, authenticate, store and
+//! hand out ciphertext. Everything here is synchronous and blocking; the HTTP layer runs it
+//! on the blocking pool. No actix or diesel types appear in this module's API.
+
+mod auth;
+mod cases;
+mod keyring;
+mod upload;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
+
+pub use auth::{AnySession, CaseSession, Reviewer, StaffSession};
+pub use upload::{AgeCheck, UploadPlan};
+
+use crate::blobs::BlobStore;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+/// The smallest `max_document_bytes` we accept: a limit below 64 KiB would refuse even a
+/// one-page appeal form (documents are padded to at least 4 KiB, plus the age header).
+pub const MIN_DOCUMENT_BYTES: u64 = 64 * 1024;
+
+/// Room to leave on the blob file system beyond the upload itself, so that the database and
+/// logs beside it can still be written.
+const DISK_RESERVE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a use case failed. Each variant carries what the log needs; `http::error` decides
+/// what the person is told.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// Missing, or not the caller's: one answer for both.
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("no keyring has been published")]
+    NoKeyring,
+    #[error("the case was prepared for keyring {offered}, the current one is {current}")]
+    StaleKeyring { offered: u64, current: u64 },
+    #[error("bad grants: {0}")]
+    BadGrants(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the keyring is not signed by this server's root")]
+    UnknownRoot,
+    #[error("the keyring signature does not verify")]
+    BadKeyringSignature,
+    #[error("bad keyring: {0}")]
+    BadKeyring(String),
+    #[error("keyring version {offered} is not newer than the current version {current}")]
+    KeyringRollback { offered: u64, current: u64 },
+    #[error("not an age file: {0}")]
+    NotAge(String),
+    #[error("larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("not enough disk space: {0}")]
+    InsufficientStorage(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+impl ServiceError {
+    /// Blob I/O errors: a full disk is the operator's to fix and worth saying so.
+    fn io(what: &str, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            ServiceError::InsufficientStorage(format!("{what}: {e}"))
+        } else {
+            ServiceError::Internal(format!("{what}: {e}"))
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Everything the use cases need. Holds no state two servers on one database could
+/// disagree on: the keyring, sessions and challenges are read from the database each time.
+#[derive(Debug)]
+pub struct Services {
+    store: Store,
+    blobs: BlobStore,
+    root: Fingerprint,
+    max_document_bytes: u64,
+    session_ttl_secs: u64,
+}
+
+impl Services {
+    pub fn new(config: &Config, store: Store, blobs: BlobStore) -> Services {
+        Services {
+            store,
+            blobs,
+            root: Fingerprint::of(&config.root_key),
+            max_document_bytes: config.max_document_bytes,
+            session_ttl_secs: config.session_ttl_secs,
+        }
+    }
+
+    pub fn max_document_bytes(&self) -> u64 {
+        self.max_document_bytes
+    }
+
+    /// The current keyring, re-verified against the configured root: a row someone slipped
+    /// into the database without the root's signature is not trusted.
+    fn current_keyring(&self) -> Result<Option<VerifiedKeyring>> {
+        let Some(stored) = self.store.latest_keyring()? else {
+            return Ok(None);
+        };
+        let signed = SignedKeyring {
+            root_key: stored.root_key,
+            body: stored.body,
+            signature: stored.signature,
+        };
+        signed.verify(&self.root).map(Some).map_err(|e| {
+            ServiceError::Internal(format!(
+                "stored keyring version {} does not verify: {e}",
+                stored.version
+            ))
+        })
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

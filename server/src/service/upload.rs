@@ -1,0 +1,176 @@
+//! Receiving a document: the checks before the first byte, the streaming check of the age
+//! header and length, and the commit that makes it durable before it is acknowledged.
+//! The caller streams bytes through an [`AgeCheck`] into a [`TmpBlob`]; nothing is buffered.
+
+use amanat_protocol::agefile::{self, HeaderInfo, MAX_HEADER};
+use amanat_protocol::wire::{DocumentInfo, DocumentKind};
+use amanat_protocol::{CaseId, DocumentId};
+
+use super::cases::document_info;
+use super::{CaseSession, DISK_RESERVE_BYTES, Result, ServiceError, Services, now};
+use crate::blobs::TmpBlob;
+use crate::domain::{DocumentRecord, DocumentStored};
+
+/// Permission to stream one document into one case, and the limit that applies.
+#[derive(Debug)]
+pub struct UploadPlan {
+    case_id: CaseId,
+    document_id: DocumentId,
+    kind: DocumentKind,
+    limit: u64,
+}
+
+impl UploadPlan {
+    /// A checker for this upload's bytes.
+    pub fn checker(&self) -> AgeCheck {
+        AgeCheck {
+            prefix: Vec::new(),
+            header: None,
+            total: 0,
+            limit: self.limit,
+        }
+    }
+}
+
+/// Follows an upload as it streams: finds the age header in the first bytes (holding at most
+/// [`MAX_HEADER`] of them), counts the rest against the limit, and checks the final length.
+#[derive(Debug)]
+pub struct AgeCheck {
+    prefix: Vec<u8>,
+    header: Option<HeaderInfo>,
+    total: u64,
+    limit: u64,
+}
+
+impl AgeCheck {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        self.total = self.total.saturating_add(chunk.len() as u64);
+        if self.total > self.limit {
+            return Err(ServiceError::TooLarge { limit: self.limit });
+        }
+        if self.header.is_none() {
+            let want = MAX_HEADER - self.prefix.len();
+            self.prefix
+                .extend_from_slice(&chunk[..chunk.len().min(want)]);
+            match agefile::check_header(&self.prefix) {
+                Ok(Some(info)) => {
+                    self.header = Some(info);
+                    self.prefix = Vec::new();
+                }
+                Ok(None) if self.prefix.len() >= MAX_HEADER => {
+                    return Err(ServiceError::NotAge("the age header is too long".into()));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(ServiceError::NotAge(e.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last byte: the header was complete and the length is a padded document's.
+    pub fn finish(&self) -> Result<()> {
+        let info = self
+            .header
+            .as_ref()
+            .ok_or_else(|| ServiceError::NotAge("the upload ended inside the age header".into()))?;
+        agefile::check_length(info, self.total).map_err(|e| ServiceError::NotAge(e.to_string()))
+    }
+}
+
+impl Services {
+    /// Everything that can be decided before reading the body.
+    pub fn plan_upload(
+        &self,
+        who: &CaseSession,
+        case: CaseId,
+        document_id: DocumentId,
+        kind: DocumentKind,
+        declared_len: Option<u64>,
+    ) -> Result<UploadPlan> {
+        if who.case_id() != &case {
+            return Err(ServiceError::NotFound(
+                "upload into a case other than the session's own".into(),
+            ));
+        }
+        if !kind.complainant_may_upload() {
+            return Err(ServiceError::BadRequest(format!(
+                "a complainant cannot upload a {kind}; use appeal-form, power-of-attorney or attachment"
+            )));
+        }
+        let limit = self.max_document_bytes;
+        if declared_len.is_some_and(|n| n > limit) {
+            return Err(ServiceError::TooLarge { limit });
+        }
+        let available = self
+            .blobs
+            .available_bytes()
+            .map_err(|e| ServiceError::io("checking free space", e))?;
+        let needed = declared_len.unwrap_or(0).saturating_add(DISK_RESERVE_BYTES);
+        if available < needed {
+            return Err(ServiceError::InsufficientStorage(format!(
+                "{available} bytes free, {needed} needed"
+            )));
+        }
+        if let Some(existing) = self.store.document(&document_id)?
+            && existing.case_id != case
+        {
+            return Err(ServiceError::Conflict(
+                "this document id is already used".into(),
+            ));
+        }
+        Ok(UploadPlan {
+            case_id: case,
+            document_id,
+            kind,
+            limit,
+        })
+    }
+
+    pub fn begin_blob(&self) -> Result<TmpBlob> {
+        self.blobs
+            .begin()
+            .map_err(|e| ServiceError::io("creating a temporary blob", e))
+    }
+
+    /// Appends to a temporary blob (blocking I/O, on the blocking pool).
+    pub fn write_blob(&self, mut tmp: TmpBlob, data: &[u8]) -> Result<TmpBlob> {
+        tmp.write(data)
+            .map_err(|e| ServiceError::io("writing a blob", e))?;
+        Ok(tmp)
+    }
+
+    /// Makes the blob durable, then records the document. Returns its info and whether it
+    /// is new (`false`: the same bytes were already stored under this id).
+    pub fn finish_upload(
+        &self,
+        plan: UploadPlan,
+        check: &AgeCheck,
+        tmp: TmpBlob,
+    ) -> Result<(DocumentInfo, bool)> {
+        check.finish()?;
+        let committed = self
+            .blobs
+            .commit(tmp)
+            .map_err(|e| ServiceError::io("committing a blob", e))?;
+        let rec = DocumentRecord {
+            id: plan.document_id,
+            case_id: plan.case_id,
+            kind: plan.kind,
+            sha256: committed.sha256,
+            length: committed.len,
+            received_at: now(),
+        };
+        // A blob whose row then fails to insert stays behind, unreferenced: harmless
+        // ciphertext, and the retry that follows dedupes onto it.
+        match self.store.insert_document(&rec)? {
+            DocumentStored::Created(d) => {
+                tracing::info!(kind = %d.kind, "document stored");
+                Ok((document_info(&d), true))
+            }
+            DocumentStored::AlreadyThere(d) => Ok((document_info(&d), false)),
+            DocumentStored::Conflict => Err(ServiceError::Conflict(
+                "this document id is already used for other content".into(),
+            )),
+        }
+    }
+}
