@@ -199,9 +199,25 @@ pub struct Keyring {
     #[serde(with = "opt_hex_32", default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<[u8; 32]>,
     pub staff: Vec<StaffMember>,
-    /// The transparency log's Ed25519 verifying key, vouched for by the root.
-    #[serde(with = "opt_b64_32", default, skip_serializing_if = "Option::is_none")]
-    pub log_key: Option<[u8; 32]>,
+    /// The transparency log's origin and Ed25519 verifying key, vouched for by the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogKey>,
+}
+
+/// The log's signed-note identity: checkpoints carry `origin` and are signed by `key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogKey {
+    pub origin: String,
+    #[serde(with = "serde_b64_32")]
+    pub key: [u8; 32],
+}
+
+impl LogKey {
+    pub fn verifier(&self) -> Result<crate::log::note::NoteVerifier> {
+        crate::log::note::NoteVerifier::new(&self.origin, self.key)
+            .map_err(|e| Error::malformed("log key", e.to_string()))
+    }
 }
 
 impl Keyring {
@@ -212,7 +228,7 @@ impl Keyring {
             version: 1,
             previous: None,
             staff: Vec::new(),
-            log_key: None,
+            log: None,
         }
     }
 
@@ -274,9 +290,8 @@ impl Keyring {
                 ));
             }
         }
-        if let Some(k) = &self.log_key {
-            VerifyingKey::from_bytes(k)
-                .map_err(|_| Error::malformed("keyring", "log key is not an Ed25519 point"))?;
+        if let Some(log) = &self.log {
+            log.verifier()?;
         }
         Ok(())
     }
@@ -410,27 +425,6 @@ mod opt_hex_32 {
     }
 }
 
-mod opt_b64_32 {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
-
-    pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(b) => s.serialize_str(&crate::encoding::b64(b)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|s| {
-                let v = crate::encoding::from_b64("key", &s).map_err(D::Error::custom)?;
-                <[u8; 32]>::try_from(v.as_slice())
-                    .map_err(|_| D::Error::custom("expected 32 bytes"))
-            })
-            .transpose()
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -541,7 +535,10 @@ pub(crate) mod tests {
                 version,
                 previous,
                 staff: staff_list,
-                log_key: log.map(|s| SigningKey::from_bytes(&[s; 32]).verifying_key().to_bytes()),
+                log: log.map(|s| LogKey {
+                    origin: format!("amanat.example/log{s}"),
+                    key: SigningKey::from_bytes(&[s; 32]).verifying_key().to_bytes(),
+                }),
             };
             let signed = root.sign(&k).unwrap();
             let json = serde_json::to_string(&signed).unwrap();

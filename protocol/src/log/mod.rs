@@ -3,5 +3,7 @@
 //! verifies, both with this code.
 
 pub mod checkpoint;
+pub mod entry;
 pub mod merkle;
 pub mod note;
+pub mod receipt;
