@@ -64,6 +64,14 @@ pub struct CaseRecord {
     pub received_at: i64,
 }
 
+/// A case as one reviewer may see it: with their own grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantedCase {
+    pub case: CaseRecord,
+    pub grant: Vec<u8>,
+    pub documents: Vec<DocumentRecord>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentRecord {
     pub id: DocumentId,

@@ -7,8 +7,6 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::VerifyingKey;
-
 use crate::Error;
 use crate::config::{
     Config, DEFAULT_LISTEN, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_SESSION_TTL_SECS, Layer,
@@ -18,8 +16,8 @@ use crate::config::{
 #[derive(Clone, Debug)]
 pub struct InitOptions {
     pub data_dir: PathBuf,
-    /// The foundation's root public key (from `amanat admin init`).
-    pub root_key: VerifyingKey,
+    /// The foundation's root public key, base64 (as `amanat admin init` prints it).
+    pub root_key: String,
     /// Extra names for the certificate (e.g. an onion address); loopback is always in it.
     pub hostnames: Vec<String>,
     /// Default: `sqlite://DATA_DIR/amanat.db`.
@@ -65,7 +63,9 @@ fn mkdir_private(path: &Path) -> Result<(), Error> {
         )))
 }
 
-pub fn init_data_dir(opts: InitOptions) -> Result<InitReport, Error> {
+pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
+    // Checked first, so a typo in the key leaves nothing behind.
+    let root_key = crate::config::parse_root_key(&opts.root_key)?;
     let dir = std::path::absolute(&opts.data_dir).map_err(io_err(format!(
         "cannot resolve {}",
         opts.data_dir.display()
@@ -99,11 +99,12 @@ pub fn init_data_dir(opts: InitOptions) -> Result<InitReport, Error> {
         },
         database_url: opts
             .database_url
+            .clone()
             .unwrap_or_else(|| format!("sqlite://{}", dir.join("amanat.db").display())),
         blob_dir,
         tls_cert: cert_path,
         tls_key: key_path,
-        root_key: opts.root_key,
+        root_key,
         max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
         log: None,

@@ -11,7 +11,6 @@ pub mod service;
 pub mod store;
 pub mod tls;
 
-use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::thread::JoinHandle;
@@ -88,12 +87,10 @@ pub fn start(config: &Config, listener: TcpListener) -> Result<actix_web::dev::S
 }
 
 /// Serves until shut down by a signal.
-pub fn run(config: Config, listener: TcpListener) -> impl Future<Output = io::Result<()>> {
-    async move {
-        start(&config, listener)
-            .map_err(|e| io::Error::other(e.to_string()))?
-            .await
-    }
+pub async fn run(config: Config, listener: TcpListener) -> io::Result<()> {
+    start(&config, listener)
+        .map_err(|e| io::Error::other(e.to_string()))?
+        .await
 }
 
 /// A server running on its own thread, for embedding (`amanat demo`, tests).
@@ -114,27 +111,27 @@ impl ServerHandle {
         self.addr
     }
 
-    /// Stops gracefully (in-flight requests finish) and waits for the thread.
-    pub fn stop(mut self) -> io::Result<()> {
-        self.shutdown()
+    /// Stops gracefully (in-flight requests finish) and waits for the thread. Problems
+    /// while shutting down are logged: there is nothing left for the caller to do about them.
+    pub fn stop(mut self) {
+        self.shutdown();
     }
 
-    fn shutdown(&mut self) -> io::Result<()> {
+    fn shutdown(&mut self) {
         // `stop` sends the command at once; its future only reports completion, which
         // joining the thread also tells us.
         drop(self.handle.stop(true));
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .map_err(|_| io::Error::other("the server thread panicked"))?,
-            None => Ok(()),
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => tracing::error!("the server stopped with an error: {e}"),
+            Some(Err(_)) => tracing::error!("the server thread panicked"),
+            Some(Ok(Ok(()))) | None => {}
         }
     }
 }
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        let _ = self.shutdown();
+        self.shutdown();
     }
 }
 

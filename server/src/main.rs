@@ -105,7 +105,6 @@ fn init(
     database_url: Option<String>,
     listen: Option<String>,
 ) -> Result {
-    let root_key = config::parse_root_key(&root_key)?;
     let listen = listen
         .map(|l| {
             l.parse().map_err(|_| {
@@ -113,7 +112,7 @@ fn init(
             })
         })
         .transpose()?;
-    let report = amanat_server::init_data_dir(InitOptions {
+    let report = amanat_server::init_data_dir(&InitOptions {
         data_dir: data,
         root_key,
         hostnames,

@@ -127,7 +127,7 @@ impl Services {
     }
 
     pub fn case_detail(&self, who: &Reviewer, case: &CaseId) -> Result<CaseDetail> {
-        let (c, grant, docs) = self
+        let found = self
             .store
             .case_for_staff(case, who.staff_id())?
             .ok_or_else(|| {
@@ -136,13 +136,14 @@ impl Services {
                     who.staff_id()
                 ))
             })?;
+        let c = found.case;
         Ok(CaseDetail {
             case_id: c.id,
             status: c.status,
             version: c.version,
             assignee: c.assignee,
-            grant,
-            documents: docs.iter().map(document_info).collect(),
+            grant: found.grant,
+            documents: found.documents.iter().map(document_info).collect(),
             received_at: c.received_at,
         })
     }

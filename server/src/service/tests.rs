@@ -1,1 +1,117 @@
-//! placeholder
+//! Unit tests of the pieces of use cases that need no database: the streaming age check and
+//! what a new keyring takes away. The routes themselves are covered by `tests/api.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use amanat_protocol::agefile::{MAX_HEADER, NONCE_LEN};
+use amanat_protocol::keyring::{Keyring, Role, StaffMember, StaffPublic};
+use amanat_protocol::padding;
+
+use super::ServiceError;
+use super::keyring::effects;
+use super::upload::AgeCheck;
+
+fn header() -> Vec<u8> {
+    let mut h = b"age-encryption.org/v1\n-> X25519 ".to_vec();
+    h.extend_from_slice(&[b'A'; 43]);
+    h.push(b'\n');
+    h.extend_from_slice(&[b'B'; 43]);
+    h.extend_from_slice(b"\n--- ");
+    h.extend_from_slice(&[b'C'; 43]);
+    h.push(b'\n');
+    h
+}
+
+fn file(plain: u64) -> Vec<u8> {
+    let mut f = header();
+    let len = f.len() as u64 + NONCE_LEN + padding::age_payload_len(plain);
+    f.resize(len as usize, 0);
+    f
+}
+
+fn feed_in(check: &mut AgeCheck, data: &[u8], piece: usize) -> Result<(), ServiceError> {
+    data.chunks(piece).try_for_each(|c| check.feed(c))
+}
+
+#[test]
+fn age_check_follows_a_stream_in_any_pieces() {
+    let f = file(8192);
+    for piece in [1, 7, 100, 4096, f.len()] {
+        let mut check = AgeCheck::for_tests(u64::MAX);
+        feed_in(&mut check, &f, piece).unwrap();
+        check.finish().unwrap();
+    }
+}
+
+#[test]
+fn age_check_refuses_bad_streams() {
+    // Not age at all: refused at the first bytes.
+    let mut check = AgeCheck::for_tests(u64::MAX);
+    assert!(matches!(
+        check.feed(b"%PDF-1.7\n"),
+        Err(ServiceError::NotAge(_))
+    ));
+    // Truncated or unpadded.
+    let f = file(8192);
+    let mut check = AgeCheck::for_tests(u64::MAX);
+    feed_in(&mut check, &f[..f.len() - 1], 1000).unwrap();
+    assert!(matches!(check.finish(), Err(ServiceError::NotAge(_))));
+    // Ends inside the header.
+    let mut check = AgeCheck::for_tests(u64::MAX);
+    check.feed(&header()[..30]).unwrap();
+    assert!(matches!(check.finish(), Err(ServiceError::NotAge(_))));
+    // A "header" that never ends is refused once it exceeds MAX_HEADER, without buffering more.
+    let mut check = AgeCheck::for_tests(u64::MAX);
+    let mut endless = b"age-encryption.org/v1\n-> X25519 ".to_vec();
+    endless.resize(MAX_HEADER * 4, b'A');
+    assert!(matches!(
+        feed_in(&mut check, &endless, 1024),
+        Err(ServiceError::NotAge(_))
+    ));
+    // Over the limit while streaming.
+    let mut check = AgeCheck::for_tests(1000);
+    assert!(matches!(
+        feed_in(&mut check, &f, 512),
+        Err(ServiceError::TooLarge { limit: 1000 })
+    ));
+}
+
+fn staff(id: &str, n: u8, roles: &[Role]) -> StaffMember {
+    let vk = ed25519_dalek::SigningKey::from_bytes(&[n; 32]).verifying_key();
+    StaffMember {
+        public: StaffPublic {
+            id: id.parse().unwrap(),
+            name: id.into(),
+            age_recipient: amanat_protocol::agefile::encode_x25519_recipient(&[n; 32]),
+            verifying_key: vk.to_bytes(),
+        },
+        roles: roles.iter().copied().collect(),
+    }
+}
+
+#[test]
+fn a_new_keyring_ends_access_of_who_it_drops_or_rekeys() {
+    let old = Keyring {
+        staff: vec![
+            staff("a", 1, &[Role::Reviewer]),
+            staff("b", 2, &[Role::Reviewer]),
+            staff("c", 3, &[Role::Reviewer]),
+            staff("d", 4, &[Role::Reviewer]),
+        ],
+        ..Keyring::genesis()
+    };
+    let new = Keyring {
+        version: 2,
+        staff: vec![
+            staff("a", 1, &[Role::Reviewer]), // unchanged
+            staff("b", 2, &[Role::Auditor]),  // lost the reviewer role
+            staff("c", 9, &[Role::Reviewer]), // new key: old sessions must die
+            // d removed
+            staff("e", 5, &[Role::Reviewer]), // newcomer
+        ],
+        ..Keyring::genesis()
+    };
+    let e = effects(Some(&old), &new);
+    let ids = |v: &[amanat_protocol::StaffId]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(&e.keep_sessions_of), ["a", "b"]);
+    assert_eq!(ids(&e.keep_grants_of), ["a", "c", "e"]);
+}

@@ -43,6 +43,16 @@ pub struct AgeCheck {
 }
 
 impl AgeCheck {
+    #[cfg(test)]
+    pub(crate) fn for_tests(limit: u64) -> AgeCheck {
+        AgeCheck {
+            prefix: Vec::new(),
+            header: None,
+            total: 0,
+            limit,
+        }
+    }
+
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
         self.total = self.total.saturating_add(chunk.len() as u64);
         if self.total > self.limit {

@@ -16,8 +16,8 @@ use super::models::{
 use super::schema::{cases, challenges, documents, grants, keyrings, sessions};
 use super::{DbConnection, KeyringLock, Store, StoreError};
 use crate::domain::{
-    CaseCreated, CaseRecord, DocumentRecord, DocumentStored, KeyringEffects, NewCase, Published,
-    SessionOwner, StoredKeyring,
+    CaseCreated, CaseRecord, DocumentRecord, DocumentStored, GrantedCase, KeyringEffects, NewCase,
+    Published, SessionOwner, StoredKeyring,
 };
 
 fn is_unique_violation(e: &DieselError) -> bool {
@@ -288,7 +288,7 @@ impl Store {
         &self,
         case: &CaseId,
         staff: &StaffId,
-    ) -> Result<Option<(CaseRecord, Vec<u8>, Vec<DocumentRecord>)>, StoreError> {
+    ) -> Result<Option<GrantedCase>, StoreError> {
         let mut c = self.conn()?;
         let id = case.to_string();
         let found: Option<(CaseRow, Vec<u8>)> = cases::table
@@ -310,7 +310,11 @@ impl Store {
             .into_iter()
             .map(DocumentRecord::try_from)
             .collect::<Result<_, _>>()?;
-        Ok(Some((CaseRecord::try_from(row)?, grant, docs)))
+        Ok(Some(GrantedCase {
+            case: CaseRecord::try_from(row)?,
+            grant,
+            documents: docs,
+        }))
     }
 
     /// A document of `case`, provided `staff` holds a grant for that case.
