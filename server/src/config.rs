@@ -83,6 +83,9 @@ pub enum ConfigError {
         setting: &'static str,
         hint: &'static str,
     },
+    /// A complete sentence that already names the setting.
+    #[error("{0}")]
+    Sentence(String),
     #[error("{setting} is not valid: {reason}")]
     Invalid {
         setting: &'static str,
@@ -271,10 +274,7 @@ impl Config {
             setting: "database_url",
             hint: "set it in the config file or AMANAT_DATABASE_URL, e.g. sqlite:///var/lib/amanat/amanat.db",
         })?;
-        crate::store::Backend::from_url(&database_url).map_err(|reason| ConfigError::Invalid {
-            setting: "database_url",
-            reason,
-        })?;
+        crate::store::Backend::from_url(&database_url).map_err(ConfigError::Sentence)?;
         let blob_dir = layer.blob_dir.ok_or(ConfigError::Missing {
             setting: "blob_dir",
             hint: "set it in the config file or AMANAT_BLOB_DIR (a directory for ciphertext)",
