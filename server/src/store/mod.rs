@@ -44,7 +44,7 @@ impl Backend {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
                 return Err(
-                    "sqlite:// needs a file path, e.g. sqlite:///var/lib/amanat/amanat.db".into(),
+                    "database_url sqlite:// needs a file path, e.g. sqlite:///var/lib/amanat/amanat.db".into(),
                 );
             }
             Ok(Backend::Sqlite(path.to_owned()))
