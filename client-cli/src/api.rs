@@ -11,7 +11,7 @@ use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::wire::{
     CaseCreated, CaseDetail, CaseSummary, Challenge, ChallengeRequest, CreateCase, DocumentInfo,
-    DocumentKind, ErrorBody, Health, KeyringAccepted, Session, SessionRequest,
+    DocumentKind, ErrorBody, KeyringAccepted, Session, SessionRequest,
 };
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -107,16 +107,8 @@ impl Api {
         })
     }
 
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
     pub fn set_token(&mut self, token: String) {
         self.token = Some(token);
-    }
-
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
     }
 
     fn url(&self, path: &str) -> String {
@@ -131,7 +123,10 @@ impl Api {
     }
 
     fn send(&self, rb: RequestBuilder) -> Result<Response, Failure> {
-        let resp = self.auth(rb).send().map_err(|e| Failure::Transport(describe(&e)))?;
+        let resp = self
+            .auth(rb)
+            .send()
+            .map_err(|e| Failure::Transport(describe(&e)))?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -155,10 +150,6 @@ impl Api {
         self.send(rb.timeout(Duration::from_secs(120)))?
             .json()
             .map_err(|e| Failure::Transport(format!("unexpected answer from the server: {e}")))
-    }
-
-    pub fn health(&self) -> Result<Health, Failure> {
-        self.json(self.http.get(self.url("/v1/health")))
     }
 
     pub fn keyring(&self) -> Result<SignedKeyring, Failure> {

@@ -21,7 +21,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Send an appeal form, a power of attorney and attachments (complainants).
-    #[command(after_help = "Example:\n  amanat submit --server https://127.0.0.1:8443 --server-cert 3f9a… \\\n      --root 7ZQK-3M0A-… --form appeal.json --poa poa.pdf --attach photo.jpg\n\nA new codename is printed once. Learn it by heart: it is the only way back to your case.\nNothing is written to this device.")]
+    #[command(
+        after_help = "Example:\n  amanat submit --server https://127.0.0.1:8443 --server-cert 3f9a… \\\n      --root 7ZQK-3M0A-… --form appeal.json --poa poa.pdf --attach photo.jpg\n\nA new codename is printed once. Learn it by heart: it is the only way back to your case.\nNothing is written to this device."
+    )]
     Submit(SubmitArgs),
     /// Practise your codename: checks that it is well-formed, without contacting anyone.
     #[command(subcommand)]
@@ -34,7 +36,9 @@ pub enum Command {
     Admin(AdminCommand),
     /// Run the whole journey against a throwaway server on this machine, narrating each step.
     #[cfg(feature = "demo")]
-    #[command(after_help = "Example:\n  amanat demo\n\nStarts a server on a free loopback port with a temporary SQLite database, plays every\nrole, shows what the server stored (ciphertext only), then deletes everything.")]
+    #[command(
+        after_help = "Example:\n  amanat demo\n\nStarts a server on a free loopback port with a temporary SQLite database, plays every\nrole, shows what the server stored (ciphertext only), then deletes everything."
+    )]
     Demo(DemoArgs),
 }
 
@@ -83,7 +87,9 @@ pub struct SubmitArgs {
 #[derive(Subcommand, Debug)]
 pub enum CodenameCommand {
     /// Type your codename (it is not shown) and hear whether it is well-formed.
-    #[command(after_help = "Example:\n  amanat codename check\n  echo 'word word …' | amanat codename check --stdin")]
+    #[command(
+        after_help = "Example:\n  amanat codename check\n  echo 'word word …' | amanat codename check --stdin"
+    )]
     Check {
         /// Read the codename from standard input instead of a hidden prompt.
         #[arg(long)]
@@ -117,7 +123,9 @@ pub struct StaffKeyArgs {
 #[derive(Subcommand, Debug)]
 pub enum StaffCommand {
     /// Make your keys: an age identity (to read cases) and an Ed25519 key (to sign in).
-    #[command(after_help = "Example:\n  amanat staff keygen --id aigerim --name 'Aigerim S.' --out aigerim.key --public-out aigerim.pub\n\nGive aigerim.pub to the admin; keep aigerim.key and its passphrase to yourself.")]
+    #[command(
+        after_help = "Example:\n  amanat staff keygen --id aigerim --name 'Aigerim S.' --out aigerim.key --public-out aigerim.pub\n\nGive aigerim.pub to the admin; keep aigerim.key and its passphrase to yourself."
+    )]
     Keygen {
         /// Short id: a-z, 0-9, '.', '_', '-'.
         #[arg(long)]
@@ -135,7 +143,9 @@ pub enum StaffCommand {
         passphrase: PassphraseArgs,
     },
     /// Sign in: prove you hold a key in the foundation's keyring.
-    #[command(after_help = "Example:\n  amanat staff login --key aigerim.key --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-…")]
+    #[command(
+        after_help = "Example:\n  amanat staff login --key aigerim.key --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-…"
+    )]
     Login {
         #[command(flatten)]
         key: StaffKeyArgs,
@@ -158,7 +168,9 @@ pub enum StaffCommand {
         session: SessionArgs,
     },
     /// Fetch a case and decrypt it on this machine into a folder.
-    #[command(after_help = "Example:\n  amanat staff open 0b6e3c1a-… --out ./case --key aigerim.key\n\nThe folder then holds plaintext: keep it on an encrypted disk and delete it when done.")]
+    #[command(
+        after_help = "Example:\n  amanat staff open 0b6e3c1a-… --out ./case --key aigerim.key\n\nThe folder then holds plaintext: keep it on an encrypted disk and delete it when done."
+    )]
     Open {
         /// The case id, as listed by `amanat staff cases`.
         case: String,
@@ -191,7 +203,9 @@ pub struct KeyringFileArgs {
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
     /// Make the foundation's root key and print its fingerprint.
-    #[command(after_help = "Example:\n  amanat admin init --out root.key\n\nKeep root.key offline. Publish the fingerprint it prints (website, printed leaflets):\ncomplainants check every keyring against it.")]
+    #[command(
+        after_help = "Example:\n  amanat admin init --out root.key\n\nKeep root.key offline. Publish the fingerprint it prints (website, printed leaflets):\ncomplainants check every keyring against it."
+    )]
     Init {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -206,7 +220,9 @@ pub enum AdminCommand {
 #[derive(Subcommand, Debug)]
 pub enum KeyringCommand {
     /// Add a staff member (signs a new version).
-    #[command(after_help = "Example:\n  amanat admin keyring add --root-key root.key --staff aigerim.pub --roles reviewer")]
+    #[command(
+        after_help = "Example:\n  amanat admin keyring add --root-key root.key --staff aigerim.pub --roles reviewer"
+    )]
     Add {
         #[command(flatten)]
         root_key: RootKeyArgs,
@@ -220,7 +236,9 @@ pub enum KeyringCommand {
         roles: Vec<String>,
     },
     /// Remove a staff member (signs a new version).
-    #[command(after_help = "Example:\n  amanat admin keyring remove --root-key root.key --id aigerim")]
+    #[command(
+        after_help = "Example:\n  amanat admin keyring remove --root-key root.key --id aigerim"
+    )]
     Remove {
         #[command(flatten)]
         root_key: RootKeyArgs,
@@ -239,7 +257,9 @@ pub enum KeyringCommand {
         root: Option<String>,
     },
     /// Upload the signed keyring to a server.
-    #[command(after_help = "Example:\n  amanat admin keyring publish --server https://127.0.0.1:8443 --server-cert 3f9a…")]
+    #[command(
+        after_help = "Example:\n  amanat admin keyring publish --server https://127.0.0.1:8443 --server-cert 3f9a…"
+    )]
     Publish {
         #[command(flatten)]
         file: KeyringFileArgs,

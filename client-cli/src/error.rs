@@ -51,7 +51,9 @@ impl From<amanat_protocol::Error> for CliError {
             E::KeyringRollback { .. } => Some(
                 "the server offered an older keyring than one already seen: it may be replaying keys of former staff",
             ),
-            E::BadCodename(_) => Some("type the codename exactly as it was shown, words separated by spaces"),
+            E::BadCodename(_) => {
+                Some("type the codename exactly as it was shown, words separated by spaces")
+            }
             _ => None,
         };
         let err = CliError::new(e.to_string());

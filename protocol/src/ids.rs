@@ -49,10 +49,10 @@ macro_rules! uuid_id {
 
         impl FromStr for $name {
             type Err = Error;
-            /// Accepts only the canonical hyphenated lowercase or uppercase form, so that
-            /// one id has one spelling (no braces, no URNs, no simple form).
+            /// Accepts only the canonical hyphenated lower-case form, so that one id has one
+            /// spelling (no braces, no URNs, no simple form, no upper case).
             fn from_str(s: &str) -> Result<Self, Error> {
-                if s.len() != 36 {
+                if s.len() != 36 || s.bytes().any(|b| b.is_ascii_uppercase()) {
                     return Err(Error::malformed($what, "expected a UUID like 0b6e3c1a-…"));
                 }
                 Uuid::try_parse(s)
@@ -141,6 +141,7 @@ mod tests {
                 .is_err()
         );
         assert!("../../etc/passwd".parse::<DocumentId>().is_err());
+        assert!(id.to_string().to_uppercase().parse::<CaseId>().is_err());
     }
 
     #[test]

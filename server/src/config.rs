@@ -304,11 +304,11 @@ impl Config {
             });
         }
         let session_ttl_secs = layer.session_ttl_secs.unwrap_or(DEFAULT_SESSION_TTL_SECS);
-        if !(60..=MAX_SESSION_TTL_SECS).contains(&session_ttl_secs) {
+        if !(1..=MAX_SESSION_TTL_SECS).contains(&session_ttl_secs) {
             return Err(ConfigError::Invalid {
                 setting: "session_ttl_secs",
                 reason: format!(
-                    "{session_ttl_secs} is out of range; use 60 to {MAX_SESSION_TTL_SECS} seconds"
+                    "{session_ttl_secs} is out of range; use 1 to {MAX_SESSION_TTL_SECS} seconds (the default, 1800, suits people)"
                 ),
             });
         }
@@ -464,7 +464,8 @@ mod tests {
         assert!(err(&[("AMANAT_ROOT_KEY", "abc")]).contains("amanat admin init"));
         assert!(err(&[("AMANAT_ROOT_KEY", "AAAA")]).contains("32 bytes"));
         assert!(err(&[("AMANAT_LISTEN", "localhost")]).contains("127.0.0.1:8443"));
-        assert!(err(&[("AMANAT_SESSION_TTL_SECS", "5")]).contains("60 to"));
+        assert!(err(&[("AMANAT_SESSION_TTL_SECS", "0")]).contains("1 to"));
+        assert!(err(&[("AMANAT_SESSION_TTL_SECS", "100000")]).contains("1 to"));
         assert!(err(&[("AMANAT_MAX_DOCUMENT_BYTES", "lots")]).contains("whole number"));
         let missing = Config::load(None, &env(&[]), &Overrides::default())
             .unwrap_err()

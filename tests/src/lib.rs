@@ -197,8 +197,12 @@ impl Server {
 
     pub fn blob_files(&self) -> Vec<PathBuf> {
         let mut v = Vec::new();
-        walk(&self.dir().join("blobs"), &mut v);
-        v.retain(|p| !p.components().any(|c| c.as_os_str() == "tmp"));
+        let root = self.dir().join("blobs");
+        walk(&root, &mut v);
+        v.retain(|p| {
+            !p.strip_prefix(&root)
+                .is_ok_and(|rel| rel.starts_with("tmp"))
+        });
         v.sort();
         v
     }

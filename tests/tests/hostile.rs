@@ -145,7 +145,7 @@ fn hostile_input_is_refused_cleanly() {
     assert_clean_refusal(
         &http.post_json("/v1/keyring", &signed, None),
         400,
-        "bad_request",
+        "bad_keyring",
     );
 
     // Malformed JSON, wrong content type.

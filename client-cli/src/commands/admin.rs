@@ -26,24 +26,33 @@ pub fn init(out: &Path, pass: &PassphraseSource) -> Result<RootKey> {
     let mut file = Vec::new();
     keys::seal_root(&root, &passphrase, &mut file)?;
     write_private(out, &file, false)?;
-    println!("Root key written to {} (encrypted with your passphrase).", out.display());
+    println!(
+        "Root key written to {} (encrypted with your passphrase).",
+        out.display()
+    );
     println!();
     println!("Root fingerprint — publish it, read it aloud, print it on leaflets:");
     println!();
     println!("    {}", root.fingerprint());
     println!();
-    println!("Root public key (give it to the server operator for `amanat-server init --root-key`):");
+    println!(
+        "Root public key (give it to the server operator for `amanat-server init --root-key`):"
+    );
     println!("    {}", b64(root.public().as_bytes()));
     Ok(root)
 }
 
 pub fn load_root(args: &RootKeyArgs) -> Result<RootKey> {
-    load_root_from(&args.root_key, &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()))
+    load_root_from(
+        &args.root_key,
+        &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()),
+    )
 }
 
 pub fn load_root_from(path: &Path, pass: &PassphraseSource) -> Result<RootKey> {
     let bytes = std::fs::read(path).map_err(|e| {
-        CliError::file("read the root key", path, e).hint("make one with `amanat admin init --out root.key`")
+        CliError::file("read the root key", path, e)
+            .hint("make one with `amanat admin init --out root.key`")
     })?;
     let passphrase = pass.read("the root key")?;
     Ok(keys::open_root(&passphrase, bytes.as_slice())?)
@@ -51,9 +60,9 @@ pub fn load_root_from(path: &Path, pass: &PassphraseSource) -> Result<RootKey> {
 
 fn read_keyring(path: &Path) -> Result<Option<SignedKeyring>> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            CliError::new(format!("{} is not a signed keyring: {e}", path.display()))
-        }),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| CliError::new(format!("{} is not a signed keyring: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(CliError::file("read", path, e)),
     }
@@ -90,8 +99,10 @@ pub fn add_member(keyring: &mut Keyring, public: StaffPublic, roles: &[String]) 
         .map(|r| r.trim().parse::<Role>())
         .collect::<Result<_, _>>()?;
     if keyring.member(&public.id).is_some() {
-        return Err(CliError::new(format!("{} is already in the keyring", public.id))
-            .hint("remove them first to replace their keys"));
+        return Err(
+            CliError::new(format!("{} is already in the keyring", public.id))
+                .hint("remove them first to replace their keys"),
+        );
     }
     keyring.staff.push(StaffMember { public, roles });
     Ok(())
@@ -108,8 +119,11 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
             let text = std::fs::read_to_string(staff)
                 .map_err(|e| CliError::file("read the staff public part", staff, e))?;
             let public: StaffPublic = serde_json::from_str(text.trim()).map_err(|e| {
-                CliError::new(format!("{} is not a staff public part: {e}", staff.display()))
-                    .hint("use the file written by `amanat staff keygen --public-out`")
+                CliError::new(format!(
+                    "{} is not a staff public part: {e}",
+                    staff.display()
+                ))
+                .hint("use the file written by `amanat staff keygen --public-out`")
             })?;
             let root = load_root(root_key)?;
             let id = public.id.clone();
@@ -119,7 +133,10 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
                 v.version(),
                 file.keyring.display()
             );
-            println!("Publish it with `amanat admin keyring publish --keyring {}`.", file.keyring.display());
+            println!(
+                "Publish it with `amanat admin keyring publish --keyring {}`.",
+                file.keyring.display()
+            );
             Ok(())
         }
         KeyringCommand::Remove { root_key, file, id } => {
@@ -134,7 +151,9 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
                 Ok(())
             })?;
             println!("Removed {id}; signed version {}.", v.version());
-            println!("Once published, the server deletes {id}'s grants and sessions. What {id} already read cannot be taken back.");
+            println!(
+                "Once published, the server deletes {id}'s grants and sessions. What {id} already read cannot be taken back."
+            );
             Ok(())
         }
         KeyringCommand::Show { file, root } => {
@@ -158,7 +177,11 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
             let signed = read_keyring(&file.keyring)?.ok_or_else(|| {
                 CliError::new(format!("{} does not exist", file.keyring.display()))
             })?;
-            let endpoint = Endpoint::new(&server.server, server.server_cert.as_deref(), server.proxy.as_deref())?;
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
             let accepted = Api::connect(&endpoint)?.publish_keyring(&signed)?;
             println!("The server accepted keyring version {}.", accepted.version);
             Ok(())
@@ -174,10 +197,17 @@ fn print_keyring(k: &Keyring, signed: &SignedKeyring, checked: bool) {
     println!(
         "  signed by root {}{}",
         root,
-        if checked { " (signature verified)" } else { " (not checked: pass --root)" }
+        if checked {
+            " (signature verified)"
+        } else {
+            " (not checked: pass --root)"
+        }
     );
     if let Some(p) = &k.previous {
-        println!("  previous version hash {}", amanat_protocol::encoding::hex(p));
+        println!(
+            "  previous version hash {}",
+            amanat_protocol::encoding::hex(p)
+        );
     }
     if k.staff.is_empty() {
         println!("  no staff yet");

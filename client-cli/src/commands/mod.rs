@@ -93,7 +93,8 @@ mod tests {
     #[test]
     fn formats_times_and_sizes() {
         assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_time(1_795_000_000), "2026-11-18 09:46 UTC");
+        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06 UTC");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(format_bytes(512), "512 B");
         assert_eq!(format_bytes(1536), "1.5 KiB");
     }

@@ -39,26 +39,36 @@ impl SavedSession {
         let base = std::env::var_os("XDG_STATE_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-            .ok_or_else(|| CliError::new("cannot tell where to keep the session").hint("pass --session FILE"))?;
+            .ok_or_else(|| {
+                CliError::new("cannot tell where to keep the session").hint("pass --session FILE")
+            })?;
         Ok(base.join("amanat").join("staff-session.json"))
     }
 
     pub fn load(args: &SessionArgs) -> Result<Self> {
         let path = Self::path(args)?;
         let bytes = fs::read(&path).map_err(|_| {
-            CliError::new("you are not signed in").hint("run `amanat staff login --key … --server … --root …` first")
+            CliError::new("you are not signed in")
+                .hint("run `amanat staff login --key … --server … --root …` first")
         })?;
-        let s: SavedSession = serde_json::from_slice(&bytes)
-            .map_err(|e| CliError::new(format!("{} is damaged: {e}", path.display())).hint("sign in again"))?;
+        let s: SavedSession = serde_json::from_slice(&bytes).map_err(|e| {
+            CliError::new(format!("{} is damaged: {e}", path.display())).hint("sign in again")
+        })?;
         let now = now();
         if s.expires_at <= now {
-            return Err(CliError::new("your session has expired").hint("run `amanat staff login` again"));
+            return Err(
+                CliError::new("your session has expired").hint("run `amanat staff login` again")
+            );
         }
         Ok(s)
     }
 
     pub fn api(&self) -> Result<Api> {
-        let endpoint = Endpoint::new(&self.server, self.server_cert.as_deref(), self.proxy.as_deref())?;
+        let endpoint = Endpoint::new(
+            &self.server,
+            self.server_cert.as_deref(),
+            self.proxy.as_deref(),
+        )?;
         let mut api = Api::connect(&endpoint)?;
         api.set_token(self.token.clone());
         Ok(api)
@@ -73,7 +83,10 @@ pub fn now() -> i64 {
 }
 
 pub fn load_keys(args: &StaffKeyArgs) -> Result<StaffKeys> {
-    load_keys_from(&args.key, &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()))
+    load_keys_from(
+        &args.key,
+        &PassphraseSource::from_flags(args.passphrase.passphrase_file.as_deref()),
+    )
 }
 
 pub fn load_keys_from(path: &Path, pass: &PassphraseSource) -> Result<StaffKeys> {
@@ -84,7 +97,13 @@ pub fn load_keys_from(path: &Path, pass: &PassphraseSource) -> Result<StaffKeys>
     Ok(StaffKeys::open(&passphrase, bytes.as_slice())?)
 }
 
-pub fn keygen(id: &str, name: &str, out: &Path, public_out: Option<&Path>, pass: &PassphraseSource) -> Result<StaffKeys> {
+pub fn keygen(
+    id: &str,
+    name: &str,
+    out: &Path,
+    public_out: Option<&Path>,
+    pass: &PassphraseSource,
+) -> Result<StaffKeys> {
     let id = id.parse()?;
     if out.exists() {
         return Err(CliError::new(format!("{} already exists", out.display())));
@@ -99,29 +118,58 @@ pub fn keygen(id: &str, name: &str, out: &Path, public_out: Option<&Path>, pass:
     if let Some(p) = public_out {
         std::fs::write(p, format!("{public}\n")).map_err(|e| CliError::file("write", p, e))?;
     }
-    println!("Staff key written to {} (encrypted with your passphrase).", out.display());
-    println!("Give this public part to the admin{}:", public_out.map(|p| format!(" (also in {})", p.display())).unwrap_or_default());
+    println!(
+        "Staff key written to {} (encrypted with your passphrase).",
+        out.display()
+    );
+    println!(
+        "Give this public part to the admin{}:",
+        public_out
+            .map(|p| format!(" (also in {})", p.display()))
+            .unwrap_or_default()
+    );
     println!("{public}");
     Ok(keys)
 }
 
 /// Signs in and returns the saved session (also written to disk for later commands).
-pub fn login(keys: &StaffKeys, server: &ServerArgs, root: &RootArgs, session: &SessionArgs) -> Result<SavedSession> {
+pub fn login(
+    keys: &StaffKeys,
+    server: &ServerArgs,
+    root: &RootArgs,
+    session: &SessionArgs,
+) -> Result<SavedSession> {
     let fingerprint = Fingerprint::parse(&root.root)?;
-    let endpoint = Endpoint::new(&server.server, server.server_cert.as_deref(), server.proxy.as_deref())?;
+    let endpoint = Endpoint::new(
+        &server.server,
+        server.server_cert.as_deref(),
+        server.proxy.as_deref(),
+    )?;
     let mut api = Api::connect(&endpoint)?;
     // Check the keyring first: signing in to a server that serves a foreign keyring is a
     // sign of the wrong server (or a hostile one).
     let mut pin = KeyringPin::new(fingerprint).with_min_version(root.min_keyring_version);
     let verified = pin.accept(&api.keyring()?)?;
     if verified.keyring().member(keys.id()).is_none() {
-        return Err(CliError::new(format!("{} is not in the foundation's keyring (version {})", keys.id(), verified.version()))
-            .hint("ask the admin to add you and publish the keyring"));
+        return Err(CliError::new(format!(
+            "{} is not in the foundation's keyring (version {})",
+            keys.id(),
+            verified.version()
+        ))
+        .hint("ask the admin to add you and publish the keyring"));
     }
     let s = api.login(keys.signing())?;
     let roles = match &s.principal {
-        Principal::Staff { roles, .. } => roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
-        Principal::Case { .. } => return Err(CliError::new("the server answered with a complainant session for a staff key")),
+        Principal::Staff { roles, .. } => roles
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Principal::Case { .. } => {
+            return Err(CliError::new(
+                "the server answered with a complainant session for a staff key",
+            ));
+        }
     };
     let saved = SavedSession {
         server: endpoint.url.clone(),
@@ -138,28 +186,47 @@ pub fn login(keys: &StaffKeys, server: &ServerArgs, root: &RootArgs, session: &S
     }
     let json = serde_json::to_vec(&saved).map_err(|e| CliError::new(e.to_string()))?;
     write_private(&path, &json, true)?;
-    println!("Signed in as {} ({roles}) until {}.", keys.id(), format_time(s.expires_at));
+    println!(
+        "Signed in as {} ({roles}) until {}.",
+        keys.id(),
+        format_time(s.expires_at)
+    );
     Ok(saved)
 }
 
 pub fn run(cmd: &StaffCommand) -> Result<()> {
     match cmd {
-        StaffCommand::Keygen { id, name, out, public_out, passphrase } => {
+        StaffCommand::Keygen {
+            id,
+            name,
+            out,
+            public_out,
+            passphrase,
+        } => {
             let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
             keygen(id, name, out, public_out.as_deref(), &pass).map(|_| ())
         }
-        StaffCommand::Login { key, server, root, session } => {
+        StaffCommand::Login {
+            key,
+            server,
+            root,
+            session,
+        } => {
             let keys = load_keys(key)?;
             login(&keys, server, root, session).map(|_| ())
         }
         StaffCommand::Logout { session } => {
             let path = SavedSession::path(session)?;
             if let Ok(s) = SavedSession::load(session) {
-                let _ = s.api().and_then(|mut api| api.logout().map_err(CliError::from));
+                let _ = s
+                    .api()
+                    .and_then(|mut api| api.logout().map_err(CliError::from));
             }
             match fs::remove_file(&path) {
                 Ok(()) => println!("Signed out."),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("You were not signed in."),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    println!("You were not signed in.")
+                }
                 Err(e) => return Err(CliError::file("remove", &path, e)),
             }
             Ok(())
@@ -168,7 +235,12 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             let s = SavedSession::load(session)?;
             cases(&s.api()?)
         }
-        StaffCommand::Open { case, out, key, session } => {
+        StaffCommand::Open {
+            case,
+            out,
+            key,
+            session,
+        } => {
             let s = SavedSession::load(session)?;
             let keys = load_keys(key)?;
             open(&s.api()?, &keys, case, out).map(|_| ())
@@ -182,17 +254,34 @@ pub fn cases(api: &Api) -> Result<()> {
         println!("No cases yet.");
         return Ok(());
     }
-    println!("{:<36}  {:<10}  {:<20}  documents", "case", "status", "received");
+    println!(
+        "{:<36}  {:<10}  {:<20}  documents",
+        "case", "status", "received"
+    );
     for c in list {
         let kinds: Vec<&str> = c.documents.iter().map(DocumentKind::as_str).collect();
-        println!("{:<36}  {:<10}  {:<20}  {}", c.case_id, c.status.as_str(), format_time(c.received_at), kinds.join(", "));
+        println!(
+            "{:<36}  {:<10}  {:<20}  {}",
+            c.case_id,
+            c.status.as_str(),
+            format_time(c.received_at),
+            kinds.join(", ")
+        );
     }
     Ok(())
 }
 
 /// Fetches and decrypts a case into `out`; returns the written files.
-pub fn open(api: &Api, keys: &StaffKeys, case: &str, out: &Path) -> Result<Vec<(DocumentMeta, PathBuf)>> {
-    let case: CaseId = case.parse().map_err(|_| CliError::new(format!("{case:?} is not a case id")).hint("copy it from `amanat staff cases`"))?;
+pub fn open(
+    api: &Api,
+    keys: &StaffKeys,
+    case: &str,
+    out: &Path,
+) -> Result<Vec<(DocumentMeta, PathBuf)>> {
+    let case: CaseId = case.parse().map_err(|_| {
+        CliError::new(format!("{case:?} is not a case id"))
+            .hint("copy it from `amanat staff cases`")
+    })?;
     let detail = api.case(case)?;
     let case_identity = grant::unwrap(case, &detail.grant, keys.identity())?;
     prepare_out_dir(out)?;
@@ -213,10 +302,20 @@ pub fn open(api: &Api, keys: &StaffKeys, case: &str, out: &Path) -> Result<Vec<(
                 doc.document_id, meta.kind, doc.kind
             )));
         }
-        let name = format!("{:02}-{}{}", n + 1, meta.kind, safe_suffix(meta.name.as_deref(), &meta.media_type));
+        let name = format!(
+            "{:02}-{}{}",
+            n + 1,
+            meta.kind,
+            safe_suffix(meta.name.as_deref(), &meta.media_type)
+        );
         let path = out.join(&name);
-        tmp.persist_noclobber(&path).map_err(|e| CliError::file("write", &path, e.error))?;
-        println!("  {name}  ({}, received {})", format_bytes(meta.length), format_time(doc.received_at));
+        tmp.persist_noclobber(&path)
+            .map_err(|e| CliError::file("write", &path, e.error))?;
+        println!(
+            "  {name}  ({}, received {})",
+            format_bytes(meta.length),
+            format_time(doc.received_at)
+        );
         written.push((meta, path));
     }
     println!(
@@ -243,7 +342,8 @@ fn prepare_out_dir(out: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(out, fs::Permissions::from_mode(0o700)).map_err(|e| CliError::file("protect", out, e))?;
+        fs::set_permissions(out, fs::Permissions::from_mode(0o700))
+            .map_err(|e| CliError::file("protect", out, e))?;
     }
     Ok(())
 }
@@ -256,7 +356,13 @@ fn safe_suffix(name: Option<&str>, media_type: &str) -> String {
         .unwrap_or("")
         .chars()
         .filter(|c| !c.is_control())
-        .map(|c| if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
         .take(80)
         .collect::<String>()
         .trim_start_matches('.')
@@ -286,6 +392,9 @@ mod tests {
         assert_eq!(safe_suffix(Some("a\\b\u{0}c.pdf"), "x"), "-bc.pdf");
         assert_eq!(safe_suffix(Some(".."), "application/pdf"), ".pdf");
         assert_eq!(safe_suffix(None, "application/json"), ".json");
-        assert_eq!(safe_suffix(Some("фото задержания.jpg"), "image/jpeg"), "-фото задержания.jpg");
+        assert_eq!(
+            safe_suffix(Some("фото задержания.jpg"), "image/jpeg"),
+            "-фото задержания.jpg"
+        );
     }
 }

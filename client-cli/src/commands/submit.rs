@@ -34,13 +34,16 @@ pub enum Source {
 /// What a successful submission produced.
 pub struct Submitted {
     pub case_id: CaseId,
-    pub codename: Codename,
     pub documents: Vec<DocumentInfo>,
 }
 
 pub fn run(args: &SubmitArgs) -> Result<()> {
     let docs = collect(args)?;
-    let endpoint = Endpoint::new(&args.server.server, args.server.server_cert.as_deref(), args.server.proxy.as_deref())?;
+    let endpoint = Endpoint::new(
+        &args.server.server,
+        args.server.server_cert.as_deref(),
+        args.server.proxy.as_deref(),
+    )?;
     let root = Fingerprint::parse(&args.root.root)?;
     submit(&endpoint, root, args.root.min_keyring_version, docs).map(|_| ())
 }
@@ -49,7 +52,8 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
 fn collect(args: &SubmitArgs) -> Result<Vec<Outgoing>> {
     let mut docs = Vec::new();
     if let Some(path) = &args.form {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::file("read the form", path, e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| CliError::file("read the form", path, e))?;
         docs.push(form_doc(&text, &path.display().to_string())?);
     }
     if let Some(path) = &args.poa {
@@ -69,8 +73,11 @@ fn collect(args: &SubmitArgs) -> Result<Vec<Outgoing>> {
 pub fn form_doc(text: &str, label: &str) -> Result<Outgoing> {
     let form = AppealForm::from_json(text).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
-        CliError::new(format!("the appeal form {label} has problems:\n{}", list.join("\n")))
-            .hint("fix these fields and run the command again; nothing was sent")
+        CliError::new(format!(
+            "the appeal form {label} has problems:\n{}",
+            list.join("\n")
+        ))
+        .hint("fix these fields and run the command again; nothing was sent")
     })?;
     // Re-encode the validated form, so what is sent is exactly what was checked.
     let json = serde_json::to_vec_pretty(&form).map_err(|e| CliError::new(e.to_string()))?;
@@ -88,7 +95,10 @@ pub fn form_doc(text: &str, label: &str) -> Result<Outgoing> {
 pub fn file_doc(kind: DocumentKind, path: &Path) -> Result<Outgoing> {
     let md = std::fs::metadata(path).map_err(|e| CliError::file("read", path, e))?;
     if !md.is_file() {
-        return Err(CliError::new(format!("{} is not a regular file", path.display())));
+        return Err(CliError::new(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(Outgoing {
@@ -103,7 +113,10 @@ pub fn file_doc(kind: DocumentKind, path: &Path) -> Result<Outgoing> {
 }
 
 fn media_type(path: &Path) -> &'static str {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "pdf" => "application/pdf",
         "jpg" | "jpeg" => "image/jpeg",
@@ -118,12 +131,20 @@ fn media_type(path: &Path) -> &'static str {
 }
 
 /// The whole submission. Prints the codename once, as soon as the case exists.
-pub fn submit(endpoint: &Endpoint, root: Fingerprint, min_version: u64, docs: Vec<Outgoing>) -> Result<Submitted> {
+pub fn submit(
+    endpoint: &Endpoint,
+    root: Fingerprint,
+    min_version: u64,
+    docs: Vec<Outgoing>,
+) -> Result<Submitted> {
     let mut api = Api::connect(endpoint)?;
     let mut pin = KeyringPin::new(root).with_min_version(min_version);
     let mut keyring = fetch_keyring(&api, &mut pin)?;
 
-    println!("The foundation's keyring (version {}) is signed by the root you gave. Reviewers who will be able to read this case:", keyring.version());
+    println!(
+        "The foundation's keyring (version {}) is signed by the root you gave. Reviewers who will be able to read this case:",
+        keyring.version()
+    );
     for r in keyring.keyring().reviewers() {
         println!("  - {} ({})", r.public.name, r.public.id);
     }
@@ -151,21 +172,30 @@ pub fn submit(endpoint: &Endpoint, root: Fingerprint, min_version: u64, docs: Ve
 
     api.login(keys.auth())?;
     let documents = upload_all(&api, case_id, &keys, docs)?;
-    println!("Case {case_id}: {} document(s) received by the server, encrypted.", documents.len());
-    Ok(Submitted { case_id, codename, documents })
+    println!(
+        "Case {case_id}: {} document(s) received by the server, encrypted.",
+        documents.len()
+    );
+    Ok(Submitted { case_id, documents })
 }
 
 fn fetch_keyring(api: &Api, pin: &mut KeyringPin) -> Result<VerifiedKeyring> {
     let signed = api.keyring()?;
     let verified = pin.accept(&signed)?;
     if verified.keyring().reviewers().next().is_none() {
-        return Err(CliError::new("the foundation's keyring lists no reviewers, so nobody could read your case")
-            .hint("nothing was sent; contact the foundation through another channel"));
+        return Err(CliError::new(
+            "the foundation's keyring lists no reviewers, so nobody could read your case",
+        )
+        .hint("nothing was sent; contact the foundation through another channel"));
     }
     Ok(verified)
 }
 
-fn create_request(case_id: CaseId, keys: &CaseKeys, keyring: &VerifiedKeyring) -> Result<CreateCase> {
+fn create_request(
+    case_id: CaseId,
+    keys: &CaseKeys,
+    keyring: &VerifiedKeyring,
+) -> Result<CreateCase> {
     let grants = keyring
         .keyring()
         .reviewers()
@@ -197,7 +227,12 @@ fn show_codename(codename: &Codename, case_id: CaseId) {
     println!();
 }
 
-pub fn upload_all(api: &Api, case_id: CaseId, keys: &CaseKeys, docs: Vec<Outgoing>) -> Result<Vec<DocumentInfo>> {
+pub fn upload_all(
+    api: &Api,
+    case_id: CaseId,
+    keys: &CaseKeys,
+    docs: Vec<Outgoing>,
+) -> Result<Vec<DocumentInfo>> {
     let mut done = Vec::new();
     for doc in docs {
         let kind = doc.meta.kind;
@@ -215,20 +250,31 @@ pub fn upload_all(api: &Api, case_id: CaseId, keys: &CaseKeys, docs: Vec<Outgoin
 /// Encrypts on one thread while the HTTP body streams the ciphertext on another, so a
 /// large video needs neither memory nor a temporary file. Afterwards the server's hash and
 /// length must match what we encrypted.
-pub fn upload(api: &Api, case_id: CaseId, recipient: &age::x25519::Recipient, doc: Outgoing) -> Result<DocumentInfo> {
-    let (reader, writer) = io::pipe().map_err(|e| CliError::new(format!("cannot create a pipe: {e}")))?;
+pub fn upload(
+    api: &Api,
+    case_id: CaseId,
+    recipient: &age::x25519::Recipient,
+    doc: Outgoing,
+) -> Result<DocumentInfo> {
+    let (reader, writer) =
+        io::pipe().map_err(|e| CliError::new(format!("cannot create a pipe: {e}")))?;
     let recipient = recipient.clone();
     let Outgoing { meta, source } = doc;
     let kind = meta.kind;
     let sealer = std::thread::spawn(move || -> Result<([u8; 32], u64)> {
         let content: Box<dyn Read> = match &source {
-            Source::File(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p).map_err(|e| CliError::file("read", p, e))?)),
+            Source::File(p) => Box::new(BufReader::with_capacity(
+                64 * 1024,
+                File::open(p).map_err(|e| CliError::file("read", p, e))?,
+            )),
             Source::Memory(v) => Box::new(io::Cursor::new(v.clone())),
         };
         let hashing = HashingWriter::new(io::BufWriter::with_capacity(64 * 1024, writer));
         let hashing = envelope::seal(&recipient, &meta, content, hashing)?;
         let (digest, len, inner) = hashing.finish();
-        inner.into_inner().map_err(|e| CliError::new(format!("upload interrupted: {}", e.error())))?;
+        inner
+            .into_inner()
+            .map_err(|e| CliError::new(format!("upload interrupted: {}", e.error())))?;
         Ok((digest, len))
     });
     let doc_id = DocumentId::random();
@@ -239,8 +285,10 @@ pub fn upload(api: &Api, case_id: CaseId, recipient: &age::x25519::Recipient, do
     let info = sent?;
     let (digest, len) = sealed?;
     if info.sha256 != digest || info.length != len || info.document_id != doc_id {
-        return Err(CliError::new("the server's record of the upload does not match what was sent")
-            .hint("try again; if it repeats, the server or the network is tampering with uploads"));
+        return Err(CliError::new(
+            "the server's record of the upload does not match what was sent",
+        )
+        .hint("try again; if it repeats, the server or the network is tampering with uploads"));
     }
     Ok(info)
 }
@@ -254,7 +302,11 @@ pub struct HashingWriter<W: Write> {
 
 impl<W: Write> HashingWriter<W> {
     pub fn new(inner: W) -> Self {
-        Self { inner, hasher: Sha256::new(), len: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            len: 0,
+        }
     }
 
     pub fn finish(self) -> ([u8; 32], u64, W) {
