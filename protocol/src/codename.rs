@@ -197,6 +197,11 @@ impl CaseKeys {
         &self.auth
     }
 
+    /// The case's pseudonym in the transparency log.
+    pub fn commitment(&self, case: &crate::ids::CaseId) -> Result<[u8; 32]> {
+        crate::keys::commitment_for(&self.identity, case)
+    }
+
     pub fn auth_public(&self) -> [u8; 32] {
         self.auth.verifying_key().to_bytes()
     }

@@ -31,6 +31,25 @@ pub fn age_identity_from_bytes(bytes: &[u8; 32]) -> Result<age::x25519::Identity
     age::x25519::Identity::from_str(&encoded).map_err(|e| Error::malformed("age identity", e))
 }
 
+/// The transparency-log commitment of `case` under the case identity: the complainant
+/// computes it at submission, a reviewer who opened the grant recomputes it.
+pub fn commitment_for(
+    identity: &age::x25519::Identity,
+    case: &crate::ids::CaseId,
+) -> Result<[u8; 32]> {
+    let encoded = Zeroizing::new(identity.to_string().expose_secret().to_lowercase());
+    let parsed = bech32::primitives::decode::CheckedHrpstring::new::<bech32::Bech32>(&encoded)
+        .map_err(|e| Error::malformed("age identity", e.to_string()))?;
+    let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(parsed.byte_iter().collect());
+    let secret: Zeroizing<[u8; 32]> = Zeroizing::new(
+        bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::malformed("age identity", "expected 32 bytes"))?,
+    );
+    Ok(crate::log::entry::case_commitment(&secret, case))
+}
+
 /// A staff member's secret keys.
 pub struct StaffKeys {
     id: StaffId,

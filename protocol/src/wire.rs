@@ -141,6 +141,9 @@ pub struct CreateCase {
     pub case_id: CaseId,
     #[serde(with = "serde_b64_32")]
     pub auth_key: [u8; 32],
+    /// The case's pseudonym in the transparency log (`log::entry::case_commitment`).
+    #[serde(with = "serde_b64_32")]
+    pub commitment: [u8; 32],
     pub keyring_version: u64,
     pub grants: Vec<GrantUpload>,
 }
@@ -216,6 +219,9 @@ pub struct DocumentInfo {
     pub length: u64,
     /// Unix seconds.
     pub received_at: i64,
+    /// The C2SP tlog-proof receipt for this document's log entry, when just uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 /// One line of `GET /v1/cases`.
@@ -241,8 +247,57 @@ pub struct CaseDetail {
     /// The caller's grant (the case identity encrypted to them).
     #[serde(with = "serde_b64")]
     pub grant: Vec<u8>,
+    /// The commitment the complainant registered; reviewers recompute and compare it.
+    #[serde(with = "serde_b64_32")]
+    pub commitment: [u8; 32],
     pub documents: Vec<DocumentInfo>,
     pub received_at: i64,
+}
+
+/// `GET /v1/log/checkpoint`: the latest signed checkpoint (a C2SP signed note).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCheckpoint {
+    pub checkpoint: String,
+}
+
+/// `GET /v1/log/proof/inclusion` and `/v1/log/proof/consistency`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogProof {
+    pub proof: Vec<B64Hash>,
+}
+
+/// A SHA-256 hash as base64 on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct B64Hash(#[serde(with = "serde_b64_32")] pub [u8; 32]);
+
+/// A reviewer's verdict on a power of attorney, on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum VerdictWire {
+    Accepted,
+    Rejected { reason: u16 },
+}
+
+/// `POST /v1/cases/{case}/acknowledgements`: the reviewer's signature over
+/// `log::entry::Acknowledgement { case: commitment, document, sha256, verdict, reviewer, signed_at }`.
+/// The server rebuilds that statement from what it stores and the caller's key, checks the
+/// signature, and logs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    pub document_id: DocumentId,
+    #[serde(flatten)]
+    pub verdict: VerdictWire,
+    pub signed_at: i64,
+    #[serde(with = "serde_b64")]
+    pub signature: Vec<u8>,
+}
+
+/// The receipt for a logged acknowledgement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckRecorded {
+    pub receipt: String,
 }
 
 /// `GET /v1/health`.

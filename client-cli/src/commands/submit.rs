@@ -204,6 +204,7 @@ fn create_request(
     Ok(CreateCase {
         case_id,
         auth_key: keys.auth_public(),
+        commitment: keys.commitment(&case_id)?,
         keyring_version: keyring.version(),
         grants,
     })
