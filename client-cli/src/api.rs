@@ -10,8 +10,9 @@ use amanat_protocol::encoding::{from_hex, hex};
 use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::wire::{
-    CaseCreated, CaseDetail, CaseSummary, Challenge, ChallengeRequest, CreateCase, DocumentInfo,
-    DocumentKind, ErrorBody, KeyringAccepted, Session, SessionRequest,
+    AckRecorded, AckRequest, CaseCreated, CaseDetail, CaseSummary, Challenge, ChallengeRequest,
+    CreateCase, DocumentInfo, DocumentKind, ErrorBody, KeyringAccepted, LogCheckpoint, LogProof,
+    Session, SessionRequest,
 };
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -210,6 +211,42 @@ impl Api {
         self.send(rb)?
             .json()
             .map_err(|e| Failure::Transport(format!("unexpected answer from the server: {e}")))
+    }
+
+    pub fn keyring_version(&self, version: u64) -> Result<SignedKeyring, Failure> {
+        self.json(self.http.get(self.url(&format!("/v1/keyring/{version}"))))
+    }
+
+    pub fn log_checkpoint(&self) -> Result<LogCheckpoint, Failure> {
+        self.json(self.http.get(self.url("/v1/log/checkpoint")))
+    }
+
+    pub fn log_checkpoint_text(&self) -> Result<String, Failure> {
+        self.log_checkpoint().map(|c| c.checkpoint)
+    }
+
+    pub fn log_consistency(&self, from: u64, to: u64) -> Result<Vec<[u8; 32]>, Failure> {
+        let p: LogProof = self.json(
+            self.http
+                .get(self.url(&format!("/v1/log/proof/consistency?from={from}&to={to}"))),
+        )?;
+        Ok(p.proof.into_iter().map(|h| h.0).collect())
+    }
+
+    /// `count` entries from `start`, as the server streams them.
+    pub fn log_entries(&self, start: u64, count: u64) -> Result<Response, Failure> {
+        self.send(
+            self.http
+                .get(self.url(&format!("/v1/log/entries?start={start}&count={count}"))),
+        )
+    }
+
+    pub fn acknowledge(&self, case: CaseId, ack: &AckRequest) -> Result<AckRecorded, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/cases/{case}/acknowledgements")))
+                .json(ack),
+        )
     }
 
     pub fn cases(&self) -> Result<Vec<CaseSummary>, Failure> {

@@ -34,6 +34,9 @@ pub enum Command {
     /// The admin: the root key and the keyring.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Auditors: check receipts and the whole log, without reading any document.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run the whole journey against a throwaway server on this machine, narrating each step.
     #[cfg(feature = "demo")]
     #[command(
@@ -82,6 +85,10 @@ pub struct SubmitArgs {
     /// More files: photos, court papers, video. Repeat for each file.
     #[arg(long = "attach", value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+    /// Save the receipts (one `.tlog-proof` file per document) into this folder. Without it,
+    /// nothing is written to this device: receipts are only printed.
+    #[arg(long, value_name = "DIR")]
+    pub receipt: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -167,6 +174,25 @@ pub enum StaffCommand {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// Acknowledge a power of attorney: sign your verdict and have it logged.
+    #[command(
+        after_help = "Example:\n  amanat staff ack 0b6e3c1a-… --poa 5d1f…-… --accept --key aigerim.key\n  amanat staff ack 0b6e3c1a-… --poa 5d1f…-… --reject 2 --key aigerim.key"
+    )]
+    Ack {
+        case: String,
+        /// The power of attorney's document id (from `amanat staff open`).
+        #[arg(long, value_name = "DOC")]
+        poa: String,
+        #[command(flatten)]
+        verdict: VerdictArgs,
+        /// Save the receipt here.
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<PathBuf>,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// Fetch a case and decrypt it on this machine into a folder.
     #[command(
         after_help = "Example:\n  amanat staff open 0b6e3c1a-… --out ./case --key aigerim.key\n\nThe folder then holds plaintext: keep it on an encrypted disk and delete it when done."
@@ -185,6 +211,17 @@ pub enum StaffCommand {
 }
 
 #[derive(Args, Debug, Clone)]
+#[group(required = true, multiple = false)]
+pub struct VerdictArgs {
+    /// The power of attorney is valid.
+    #[arg(long)]
+    pub accept: bool,
+    /// It is not: give a reason code (1 illegible, 2 unsigned, 3 wrong person, 4 expired, 9 other).
+    #[arg(long, value_name = "REASON")]
+    pub reject: Option<u16>,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct RootKeyArgs {
     /// The root key file (made by `amanat admin init`).
     #[arg(long, env = "AMANAT_ROOT_KEY", value_name = "FILE")]
@@ -198,6 +235,67 @@ pub struct KeyringFileArgs {
     /// The signed keyring file the admin keeps (created by the first `add`).
     #[arg(long, value_name = "FILE", default_value = "keyring.json")]
     pub keyring: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check a receipt: the log's signature, the entry's inclusion, and (with --server) that
+    /// the log still contains it.
+    #[command(
+        after_help = "Example:\n  amanat audit verify receipt.tlog-proof --root 7ZQK-… --server https://127.0.0.1:8443 --server-cert 3f9a…\n  amanat audit verify receipt.tlog-proof --root 7ZQK-… --keyring keyring.json   # offline"
+    )]
+    Verify {
+        /// The receipt file (`c2sp.org/tlog-proof@v1`).
+        receipt: PathBuf,
+        /// The foundation's root fingerprint.
+        #[arg(long, env = "AMANAT_ROOT", value_name = "FINGERPRINT")]
+        root: String,
+        /// A signed keyring file to take the log key from (offline check).
+        #[arg(long, value_name = "FILE")]
+        keyring: Option<PathBuf>,
+        /// The server's address: fetch the keyring and check consistency with the latest checkpoint.
+        #[arg(long, env = "AMANAT_SERVER", value_name = "URL")]
+        server: Option<String>,
+        #[arg(long, env = "AMANAT_SERVER_CERT", value_name = "SHA256")]
+        server_cert: Option<String>,
+        #[arg(long, env = "AMANAT_PROXY", value_name = "URL")]
+        proxy: Option<String>,
+    },
+    /// Download every log entry, recompute the tree, check signatures and history, and count
+    /// the cases with an appeal and an accepted power of attorney.
+    #[command(
+        after_help = "Example:\n  amanat audit log --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-… --state ./audit-state\n\nWith --state the last verified checkpoint is kept, and the next run proves the log only grew."
+    )]
+    Log {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        root: RootArgs,
+        /// Keep verified checkpoints here, to detect a rewritten or truncated log next time.
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the checkpoints two auditors saved: a log that showed them different trees
+    /// has forked, and the two signed checkpoints prove it.
+    #[command(
+        after_help = "Example:\n  amanat audit compare ./my-state ./colleague-state --root 7ZQK-… --server https://… --server-cert 3f9a…"
+    )]
+    Compare {
+        mine: PathBuf,
+        theirs: PathBuf,
+        #[arg(long, env = "AMANAT_ROOT", value_name = "FINGERPRINT")]
+        root: String,
+        /// Needed when the two checkpoints have different sizes (asks for a consistency proof).
+        #[arg(long, env = "AMANAT_SERVER", value_name = "URL")]
+        server: Option<String>,
+        #[arg(long, env = "AMANAT_SERVER_CERT", value_name = "SHA256")]
+        server_cert: Option<String>,
+        #[arg(long, env = "AMANAT_PROXY", value_name = "URL")]
+        proxy: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +344,21 @@ pub enum KeyringCommand {
         file: KeyringFileArgs,
         #[arg(long)]
         id: String,
+    },
+    /// Name the server's transparency log in the keyring (signs a new version).
+    #[command(
+        after_help = "Example:\n  amanat admin keyring set-log --root-key root.key --origin amanat.invalid/log-1a2b3c4d --key <base64>\n\nTake both values from the `log origin:` and `log key:` lines of `amanat-server init`."
+    )]
+    SetLog {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        #[arg(long)]
+        origin: String,
+        /// The log's Ed25519 public key, base64.
+        #[arg(long)]
+        key: String,
     },
     /// Show the keyring file's content.
     #[command(after_help = "Example:\n  amanat admin keyring show --root 7ZQK-…")]

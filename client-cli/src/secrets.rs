@@ -14,6 +14,7 @@ pub enum PassphraseSource {
     File(PathBuf),
     Env(String),
     /// For `amanat demo` only; never reachable from the command line.
+    #[cfg(feature = "demo")]
     Literal(SecretString),
 }
 
@@ -42,6 +43,7 @@ impl PassphraseSource {
             PassphraseSource::Env(var) => std::env::var(var)
                 .map(SecretString::from)
                 .map_err(|_| CliError::new(format!("{var} is not valid UTF-8"))),
+            #[cfg(feature = "demo")]
             PassphraseSource::Literal(s) => Ok(s.clone()),
         }
     }

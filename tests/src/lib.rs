@@ -14,6 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub mod http;
+pub mod tamper;
 
 /// The folder holding the workspace's binaries (`target/debug`), found from the test exe.
 pub fn bin_dir() -> PathBuf {
@@ -105,6 +106,9 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub cert_sha256: String,
+    /// The log's origin and base64 public key, as `amanat-server init` printed them.
+    pub log_origin: String,
+    pub log_key: String,
     pub data: TempDir,
     pub log: PathBuf,
     pub backend: Backend,
@@ -154,6 +158,15 @@ impl Server {
             .unwrap_or_else(|| panic!("no certificate line in: {stdout}"))
             .trim()
             .to_owned();
+        let line = |prefix: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} line in: {stdout}"))
+                .trim()
+                .to_owned()
+        };
+        let (log_origin, log_key) = (line("log origin: "), line("log key: "));
         let log = data.path().join("server.log");
         let mut child = Self::spawn(&dir, &log, &opts);
         let url = read_listening(&mut child);
@@ -161,6 +174,8 @@ impl Server {
             child,
             url,
             cert_sha256,
+            log_origin,
+            log_key,
             data,
             log,
             backend: opts.backend,
@@ -421,6 +436,21 @@ impl Foundation {
             "root.key",
             "--id",
             id,
+        ]);
+    }
+
+    /// Names the server's log in the keyring (a new signed version).
+    pub fn set_log(&self, server: &Server) {
+        self.admin.ok(&[
+            "admin",
+            "keyring",
+            "set-log",
+            "--root-key",
+            "root.key",
+            "--origin",
+            &server.log_origin,
+            "--key",
+            &server.log_key,
         ]);
     }
 

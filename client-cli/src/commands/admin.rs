@@ -156,6 +156,34 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
             );
             Ok(())
         }
+        KeyringCommand::SetLog {
+            root_key,
+            file,
+            origin,
+            key,
+        } => {
+            let key_bytes: [u8; 32] = amanat_protocol::encoding::from_b64("log key", key.trim())?
+                .try_into()
+                .map_err(|_| {
+                    CliError::new("the log key must be 32 bytes, base64")
+                        .hint("copy the `log key:` line of `amanat-server init`")
+                })?;
+            let log = amanat_protocol::keyring::LogKey {
+                origin: origin.clone(),
+                key: key_bytes,
+            };
+            log.verifier()?;
+            let root = load_root(root_key)?;
+            let v = amend(&file.keyring, &root, |k| {
+                k.log = Some(log);
+                Ok(())
+            })?;
+            println!(
+                "The keyring (version {}) now vouches for the log {origin}.",
+                v.version()
+            );
+            Ok(())
+        }
         KeyringCommand::Show { file, root } => {
             let signed = read_keyring(&file.keyring)?.ok_or_else(|| {
                 CliError::new(format!("{} does not exist", file.keyring.display()))
@@ -208,6 +236,10 @@ fn print_keyring(k: &Keyring, signed: &SignedKeyring, checked: bool) {
             "  previous version hash {}",
             amanat_protocol::encoding::hex(p)
         );
+    }
+    match &k.log {
+        Some(l) => println!("  transparency log {} key {}", l.origin, b64(&l.key)),
+        None => println!("  no transparency log named yet (`amanat admin keyring set-log`)"),
     }
     if k.staff.is_empty() {
         println!("  no staff yet");

@@ -2,6 +2,7 @@
 //! `amanat demo` can run the very same code the subcommands run.
 
 pub mod admin;
+pub mod audit;
 pub mod codename;
 #[cfg(feature = "demo")]
 pub mod demo;

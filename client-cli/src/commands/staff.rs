@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 
 use amanat_protocol::envelope::{self, DocumentMeta};
 use amanat_protocol::grant;
-use amanat_protocol::ids::CaseId;
+use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::keyring::{Fingerprint, KeyringPin};
+use amanat_protocol::keys;
 use amanat_protocol::keys::StaffKeys;
+use amanat_protocol::log::entry::{Acknowledgement, Entry, Verdict};
+use amanat_protocol::wire::{AckRequest, VerdictWire};
 use amanat_protocol::wire::{DocumentKind, Principal};
 use serde::{Deserialize, Serialize};
 
@@ -235,6 +238,22 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             let s = SavedSession::load(session)?;
             cases(&s.api()?)
         }
+        StaffCommand::Ack {
+            case,
+            poa,
+            verdict,
+            receipt,
+            key,
+            session,
+        } => {
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            let verdict = match verdict.reject {
+                Some(reason) => Verdict::Rejected(reason),
+                None => Verdict::Accepted,
+            };
+            ack(&s, &keys, case, poa, verdict, receipt.as_deref()).map(|_| ())
+        }
         StaffCommand::Open {
             case,
             out,
@@ -246,6 +265,85 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             open(&s.api()?, &keys, case, out).map(|_| ())
         }
     }
+}
+
+/// Signs a verdict on a power of attorney, has the server log it, and checks the receipt.
+pub fn ack(
+    session: &SavedSession,
+    keys: &StaffKeys,
+    case: &str,
+    poa: &str,
+    verdict: Verdict,
+    receipt_out: Option<&Path>,
+) -> Result<String> {
+    let api = session.api()?;
+    let case: CaseId = case
+        .parse()
+        .map_err(|_| CliError::new(format!("{case:?} is not a case id")))?;
+    let doc: DocumentId = poa.parse().map_err(|_| {
+        CliError::new(format!("{poa:?} is not a document id"))
+            .hint("`amanat staff open` lists them")
+    })?;
+    let detail = api.case(case)?;
+    let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
+    let commitment = keys::commitment_for(&identity, &case)?;
+    if commitment != detail.commitment {
+        return Err(CliError::new(
+            "the case's log commitment does not match its key; not signing (the complainant's client or the server is misbehaving)",
+        ));
+    }
+    let info = detail
+        .documents
+        .iter()
+        .find(|d| d.document_id == doc)
+        .ok_or_else(|| CliError::new(format!("case {case} has no document {doc}")))?;
+    if info.kind != DocumentKind::PowerOfAttorney {
+        return Err(CliError::new(format!(
+            "document {doc} is a {}, not a power of attorney",
+            info.kind
+        )));
+    }
+    let statement = Acknowledgement {
+        case: commitment,
+        document: doc,
+        sha256: info.sha256,
+        verdict,
+        reviewer: keys.signing().verifying_key().to_bytes(),
+        signed_at: now(),
+    };
+    let signed = statement.sign(keys.signing());
+    let request = AckRequest {
+        document_id: doc,
+        verdict: match verdict {
+            Verdict::Accepted => VerdictWire::Accepted,
+            Verdict::Rejected(reason) => VerdictWire::Rejected { reason },
+        },
+        signed_at: signed.ack.signed_at,
+        signature: signed.signature.to_vec(),
+    };
+    let recorded = api.acknowledge(case, &request)?;
+    let keyring = KeyringPin::new(Fingerprint::parse(&session.root)?).accept(&api.keyring()?)?;
+    let verified = crate::commands::audit::verify_receipt(
+        &recorded.receipt,
+        &crate::commands::audit::log_verifier(&keyring)?,
+    )?;
+    if verified.entry != Entry::PoaAcknowledged(signed) {
+        return Err(CliError::new(
+            "the server logged something other than your acknowledgement",
+        ));
+    }
+    println!(
+        "Logged as entry {} of the transparency log: {}.",
+        verified.index,
+        crate::commands::audit::describe(&verified.entry)
+    );
+    if let Some(path) = receipt_out {
+        write_private(path, recorded.receipt.as_bytes(), false)?;
+        println!("Receipt saved to {}.", path.display());
+    } else {
+        print!("{}", recorded.receipt);
+    }
+    Ok(recorded.receipt)
 }
 
 pub fn cases(api: &Api) -> Result<()> {

@@ -12,6 +12,8 @@ use amanat_protocol::form::AppealForm;
 use amanat_protocol::grant;
 use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::keyring::{Fingerprint, KeyringPin, VerifiedKeyring};
+use amanat_protocol::log::entry::{DocumentReceived, Entry};
+use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
 use sha2::{Digest, Sha256};
 
@@ -33,6 +35,7 @@ pub enum Source {
 
 /// What a successful submission produced.
 pub struct Submitted {
+    #[cfg_attr(not(feature = "demo"), allow(dead_code))]
     pub case_id: CaseId,
     pub documents: Vec<DocumentInfo>,
 }
@@ -45,7 +48,29 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
         args.server.proxy.as_deref(),
     )?;
     let root = Fingerprint::parse(&args.root.root)?;
-    submit(&endpoint, root, args.root.min_keyring_version, docs).map(|_| ())
+    if let Some(dir) = &args.receipt {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
+    }
+    let done = submit(&endpoint, root, args.root.min_keyring_version, docs)?;
+    for (n, d) in done.documents.iter().enumerate() {
+        let Some(receipt) = &d.receipt else { continue };
+        match &args.receipt {
+            Some(dir) => {
+                let path = dir.join(format!("{:02}-{}.tlog-proof", n + 1, d.kind));
+                crate::commands::write_private(&path, receipt.as_bytes(), false)?;
+                println!("Receipt for the {} saved to {}.", d.kind, path.display());
+            }
+            None => {
+                println!();
+                println!(
+                    "Receipt for the {} (proof that it arrived; check it with `amanat audit verify`):",
+                    d.kind
+                );
+                print!("{receipt}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads and checks everything locally before anything touches the network.
@@ -171,7 +196,16 @@ pub fn submit(
     show_codename(&codename, case_id);
 
     api.login(keys.auth())?;
-    let documents = upload_all(&api, case_id, &keys, docs)?;
+    let log = match &keyring.keyring().log {
+        Some(l) => Some(l.verifier()?),
+        None => {
+            println!(
+                "Note: the foundation's keyring names no transparency log, so no receipts can be checked."
+            );
+            None
+        }
+    };
+    let documents = upload_all(&api, case_id, &keys, docs, log.as_ref())?;
     println!(
         "Case {case_id}: {} document(s) received by the server, encrypted.",
         documents.len()
@@ -233,11 +267,16 @@ pub fn upload_all(
     case_id: CaseId,
     keys: &CaseKeys,
     docs: Vec<Outgoing>,
+    log: Option<&NoteVerifier>,
 ) -> Result<Vec<DocumentInfo>> {
+    let commitment = keys.commitment(&case_id)?;
     let mut done = Vec::new();
     for doc in docs {
         let kind = doc.meta.kind;
         let info = upload(api, case_id, &keys.recipient(), doc)?;
+        if let Some(verifier) = log {
+            check_receipt(&info, &commitment, verifier)?;
+        }
         println!(
             "  sent {kind}: {} of ciphertext (sha256 {}…)",
             format_bytes(info.length),
@@ -292,6 +331,35 @@ pub fn upload(
         .hint("try again; if it repeats, the server or the network is tampering with uploads"));
     }
     Ok(info)
+}
+
+/// A document's receipt must be signed by the keyring's log and record exactly this upload.
+fn check_receipt(
+    info: &DocumentInfo,
+    commitment: &[u8; 32],
+    verifier: &NoteVerifier,
+) -> Result<()> {
+    let text = info.receipt.as_deref().ok_or_else(|| {
+        CliError::new("the server stored the document but gave no receipt")
+            .hint("the foundation's log may be misconfigured; tell them")
+    })?;
+    let verified = crate::commands::audit::verify_receipt(text, verifier)?;
+    let expected = Entry::DocumentReceived(DocumentReceived {
+        case: *commitment,
+        document: info.document_id,
+        kind: info.kind,
+        sha256: info.sha256,
+        length: info.length,
+        received_at: info.received_at,
+    });
+    if verified.entry != expected {
+        return Err(
+            CliError::new("the receipt records something other than this upload").hint(
+                "the server may be misbehaving; your document was sent, but keep this output",
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Counts and hashes what passes through.

@@ -1,0 +1,671 @@
+//! Auditors' commands. Everything here works on the log alone — entries, signed checkpoints
+//! and root-signed keyrings — and reads no document. A rewritten, truncated or forked log is
+//! reported loudly with a non-zero exit, naming what was found.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use amanat_protocol::encoding::{b64, hex};
+use amanat_protocol::ids::DocumentId;
+use amanat_protocol::keyring::{Fingerprint, KeyringPin, Role, SignedKeyring, VerifiedKeyring};
+use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
+use amanat_protocol::log::entry::{CaseCommitment, Entry, Verdict};
+use amanat_protocol::log::merkle::{self, Hash};
+use amanat_protocol::log::note::NoteVerifier;
+use amanat_protocol::log::receipt::{Receipt, Verified};
+use amanat_protocol::wire::DocumentKind;
+use serde::Serialize;
+
+use crate::api::{Api, Endpoint};
+use crate::cli::AuditCommand;
+use crate::commands::{format_time, write_private};
+use crate::error::{CliError, Result};
+
+/// Entries fetched per request.
+const PAGE: u64 = 100_000;
+
+pub fn run(cmd: &AuditCommand) -> Result<()> {
+    match cmd {
+        AuditCommand::Verify {
+            receipt,
+            root,
+            keyring,
+            server,
+            server_cert,
+            proxy,
+        } => {
+            let fp = Fingerprint::parse(root)?;
+            let api = server
+                .as_deref()
+                .map(|url| {
+                    Api::connect(&Endpoint::new(
+                        url,
+                        server_cert.as_deref(),
+                        proxy.as_deref(),
+                    )?)
+                })
+                .transpose()?;
+            let keyring = match (keyring, &api) {
+                (Some(path), _) => read_keyring_file(path, &fp)?,
+                (None, Some(api)) => KeyringPin::new(fp).accept(&api.keyring()?)?,
+                (None, None) => {
+                    return Err(CliError::new(
+                        "the log's key comes from the foundation's keyring, and none was given",
+                    )
+                    .hint("pass --keyring keyring.json (offline) or --server URL"));
+                }
+            };
+            let text =
+                std::fs::read_to_string(receipt).map_err(|e| CliError::file("read", receipt, e))?;
+            let verified = verify_receipt(&text, &log_verifier(&keyring)?)?;
+            println!(
+                "The receipt is valid: the log signed a checkpoint of {} entries that includes entry {}.",
+                verified.checkpoint.size, verified.index
+            );
+            println!("  {}", describe(&verified.entry));
+            if let Some(api) = &api {
+                let latest = latest_checkpoint(api, &log_verifier(&keyring)?)?;
+                check_extends(api, &verified.checkpoint, &latest)?;
+                println!(
+                    "The server's current log ({} entries) still contains it: consistency proof verified.",
+                    latest.size
+                );
+            }
+            Ok(())
+        }
+        AuditCommand::Log {
+            server,
+            root,
+            state,
+            json,
+        } => {
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
+            let api = Api::connect(&endpoint)?;
+            let fp = Fingerprint::parse(&root.root)?;
+            audit_log(&api, fp, root.min_keyring_version, state.as_deref(), *json)
+        }
+        AuditCommand::Compare {
+            mine,
+            theirs,
+            root,
+            server,
+            server_cert,
+            proxy,
+        } => {
+            let fp = Fingerprint::parse(root)?;
+            compare(
+                mine,
+                theirs,
+                &fp,
+                server.as_deref(),
+                server_cert.as_deref(),
+                proxy.as_deref(),
+            )
+        }
+    }
+}
+
+fn read_keyring_file(path: &Path, root: &Fingerprint) -> Result<VerifiedKeyring> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::file("read", path, e))?;
+    let signed: SignedKeyring = serde_json::from_slice(&bytes)
+        .map_err(|e| CliError::new(format!("{} is not a signed keyring: {e}", path.display())))?;
+    Ok(signed.verify(root)?)
+}
+
+pub fn log_verifier(keyring: &VerifiedKeyring) -> Result<NoteVerifier> {
+    let log = keyring.keyring().log.as_ref().ok_or_else(|| {
+        CliError::new(format!(
+            "keyring version {} names no transparency log",
+            keyring.version()
+        ))
+        .hint("the admin adds it with `amanat admin keyring set-log`")
+    })?;
+    Ok(log.verifier()?)
+}
+
+pub fn verify_receipt(text: &str, verifier: &NoteVerifier) -> Result<Verified> {
+    let receipt = Receipt::parse(text).map_err(|e| CliError::new(e.to_string()))?;
+    receipt
+        .verify(verifier)
+        .map_err(|e| CliError::new(format!("INVALID RECEIPT: {e}")))
+}
+
+fn latest_checkpoint(api: &Api, verifier: &NoteVerifier) -> Result<Checkpoint> {
+    let cp = SignedCheckpoint(api.log_checkpoint()?.checkpoint);
+    cp.verify(verifier).map_err(|e| {
+        CliError::new(format!(
+            "LOG INTEGRITY FAILURE: the server's checkpoint is not validly signed by the log: {e}"
+        ))
+    })
+}
+
+/// Proves that `newer` extends `older` (or refuses loudly).
+fn check_extends(api: &Api, older: &Checkpoint, newer: &Checkpoint) -> Result<()> {
+    if newer.size < older.size {
+        return Err(CliError::new(format!(
+            "LOG INTEGRITY FAILURE: the log was TRUNCATED: it now has {} entries, but it signed a checkpoint of {} before",
+            newer.size, older.size
+        )));
+    }
+    let proof = api.log_consistency(older.size, newer.size)?;
+    merkle::verify_consistency(older.size, newer.size, &proof, &older.root, &newer.root).map_err(|e| {
+        CliError::new(format!(
+            "LOG INTEGRITY FAILURE: the log was REWRITTEN or FORKED: the checkpoint of {} entries is not a prefix of the checkpoint of {} ({e})",
+            older.size, newer.size
+        ))
+    })
+}
+
+pub fn describe(e: &Entry) -> String {
+    match e {
+        Entry::DocumentReceived(d) => format!(
+            "document received: {} {} ({} bytes of ciphertext, sha256 {}) at {}, case commitment {}…",
+            d.kind,
+            d.document,
+            d.length,
+            hex(&d.sha256),
+            format_time(d.received_at),
+            &hex(&d.case)[..16]
+        ),
+        Entry::PoaAcknowledged(a) => format!(
+            "power of attorney {} {} by reviewer key {}… at {}",
+            a.ack.document,
+            match a.ack.verdict {
+                Verdict::Accepted => "accepted".to_owned(),
+                Verdict::Rejected(r) => format!("rejected (reason {r})"),
+            },
+            &b64(&a.ack.reviewer)[..12],
+            format_time(a.ack.signed_at)
+        ),
+        Entry::KeyringPublished {
+            version,
+            hash,
+            published_at,
+        } => {
+            format!(
+                "keyring version {version} published (sha256 {}) at {}",
+                hex(hash),
+                format_time(*published_at)
+            )
+        }
+    }
+}
+
+/// RFC 6962 root of a stream of leaves in O(log n) memory: the roots of the perfect subtrees
+/// that make up the leaves seen so far, as in a binary counter.
+#[derive(Default)]
+pub struct CompactRange {
+    count: u64,
+    stack: Vec<Hash>,
+}
+
+impl CompactRange {
+    pub fn push(&mut self, leaf: Hash) {
+        let mut h = leaf;
+        let mut k = self.count;
+        while k & 1 == 1 {
+            if let Some(left) = self.stack.pop() {
+                h = merkle::node_hash(&left, &h);
+            }
+            k >>= 1;
+        }
+        self.stack.push(h);
+        self.count += 1;
+    }
+
+    pub fn root(&self) -> Hash {
+        let mut it = self.stack.iter().rev();
+        match it.next() {
+            None => merkle::empty_root(),
+            Some(last) => it.fold(*last, |acc, left| merkle::node_hash(left, &acc)),
+        }
+    }
+}
+
+#[derive(Default, Serialize)]
+struct Figures {
+    entries: u64,
+    documents_by_kind: BTreeMap<String, u64>,
+    cases: u64,
+    cases_with_appeal_form: u64,
+    cases_with_power_of_attorney: u64,
+    cases_with_acknowledged_power_of_attorney: u64,
+    complete_cases: u64,
+    keyrings: Vec<KeyringRecord>,
+    problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct KeyringRecord {
+    index: u64,
+    version: u64,
+    sha256: String,
+    published_at: i64,
+    reviewers: Vec<String>,
+}
+
+#[derive(Default)]
+struct CaseFacts {
+    appeal: bool,
+    poa: bool,
+    acknowledged: bool,
+    accepted: bool,
+}
+
+fn audit_log(
+    api: &Api,
+    root: Fingerprint,
+    min_version: u64,
+    state: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let mut pin = KeyringPin::new(root).with_min_version(min_version);
+    let current = pin.accept(&api.keyring()?)?;
+    let verifier = log_verifier(&current)?;
+    let latest = latest_checkpoint(api, &verifier)?;
+    let saved = match state {
+        Some(dir) => load_state(dir, &verifier)?,
+        None => None,
+    };
+    if let Some(s) = &saved
+        && latest.size < s.size
+    {
+        return Err(CliError::new(format!(
+            "LOG INTEGRITY FAILURE: the log was TRUNCATED: it now has {} entries, but this auditor verified a signed checkpoint of {} entries before",
+            latest.size, s.size
+        )));
+    }
+
+    let mut f = Figures::default();
+    let mut range = CompactRange::default();
+    let mut cases: HashMap<CaseCommitment, CaseFacts> = HashMap::new();
+    let mut poas: HashMap<DocumentId, (CaseCommitment, Hash)> = HashMap::new();
+    let mut in_force: Option<VerifiedKeyring> = None;
+    let mut index = 0u64;
+    let mut problems = Vec::new();
+
+    while index < latest.size {
+        let count = PAGE.min(latest.size - index);
+        let body = api.log_entries(index, count)?;
+        let mut r = BufReader::with_capacity(256 * 1024, body);
+        let mut got = 0u64;
+        loop {
+            let mut len = [0u8; 4];
+            match read_full(&mut r, &mut len)? {
+                0 => break,
+                4 => {}
+                _ => {
+                    return Err(integrity(
+                        "the entries stream ends in the middle of an entry",
+                    ));
+                }
+            }
+            let len = u32::from_be_bytes(len) as usize;
+            if len > 4096 {
+                return Err(integrity(&format!(
+                    "entry {} claims {len} bytes",
+                    index + got
+                )));
+            }
+            let mut entry = vec![0u8; len];
+            if read_full(&mut r, &mut entry)? != len {
+                return Err(integrity(
+                    "the entries stream ends in the middle of an entry",
+                ));
+            }
+            let i = index + got;
+            if let Some(s) = &saved
+                && range.count == s.size
+                && range.root() != s.root
+            {
+                return Err(rewritten(s.size));
+            }
+            range.push(merkle::leaf_hash(&entry));
+            got += 1;
+            match Entry::decode(&entry) {
+                Ok(e) => account(
+                    i,
+                    e,
+                    api,
+                    &root,
+                    &mut f,
+                    &mut cases,
+                    &mut poas,
+                    &mut in_force,
+                    &mut problems,
+                )?,
+                Err(e) => problems.push(format!("entry {i} is malformed: {e}")),
+            }
+            if got == count {
+                break;
+            }
+        }
+        if got == 0 {
+            break;
+        }
+        index += got;
+    }
+    if let Some(s) = &saved
+        && range.count == s.size
+        && range.root() != s.root
+    {
+        return Err(rewritten(s.size));
+    }
+    if index != latest.size {
+        return Err(integrity(&format!(
+            "the log is TRUNCATED or has holes: the server signed a checkpoint of {} entries but served only {index}",
+            latest.size
+        )));
+    }
+    if range.root() != latest.root {
+        return Err(integrity(&format!(
+            "the log was REWRITTEN: its {} entries do not hash to the root the log signed ({} ≠ {})",
+            latest.size,
+            b64(&range.root()),
+            b64(&latest.root)
+        )));
+    }
+    if let Some(s) = &saved {
+        // Belt and braces: the server must also be able to prove it, as it would to anyone.
+        check_extends(api, s, &latest)?;
+    }
+
+    f.entries = latest.size;
+    f.cases = cases.len() as u64;
+    for c in cases.values() {
+        f.cases_with_appeal_form += u64::from(c.appeal);
+        f.cases_with_power_of_attorney += u64::from(c.poa);
+        f.cases_with_acknowledged_power_of_attorney += u64::from(c.acknowledged);
+        f.complete_cases += u64::from(c.appeal && c.accepted);
+    }
+    f.problems = problems;
+    if let Some(dir) = state {
+        save_state(dir, &api.log_checkpoint_text()?, current.signed())?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&f).map_err(|e| CliError::new(e.to_string()))?
+        );
+    } else {
+        print_figures(&f, &latest);
+    }
+    if f.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::new(format!(
+            "LOG INTEGRITY FAILURE: {} problem(s) found in the log (listed above)",
+            f.problems.len()
+        )))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn account(
+    i: u64,
+    e: Entry,
+    api: &Api,
+    root: &Fingerprint,
+    f: &mut Figures,
+    cases: &mut HashMap<CaseCommitment, CaseFacts>,
+    poas: &mut HashMap<DocumentId, (CaseCommitment, Hash)>,
+    in_force: &mut Option<VerifiedKeyring>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    match e {
+        Entry::DocumentReceived(d) => {
+            *f.documents_by_kind.entry(d.kind.to_string()).or_default() += 1;
+            let c = cases.entry(d.case).or_default();
+            match d.kind {
+                DocumentKind::AppealForm => c.appeal = true,
+                DocumentKind::PowerOfAttorney => {
+                    c.poa = true;
+                    poas.insert(d.document, (d.case, d.sha256));
+                }
+                _ => {}
+            }
+        }
+        Entry::PoaAcknowledged(a) => {
+            let reviewer_ok = in_force.as_ref().is_some_and(|k| {
+                k.keyring()
+                    .member_by_key(&a.ack.reviewer)
+                    .is_some_and(|m| m.has(Role::Reviewer))
+            });
+            if a.verify().is_err() {
+                problems.push(format!(
+                    "entry {i}: the acknowledgement's signature does not verify"
+                ));
+            } else if !reviewer_ok {
+                problems.push(format!(
+                    "entry {i}: an acknowledgement signed by key {} that was not a reviewer's in the keyring in force (version {})",
+                    b64(&a.ack.reviewer),
+                    in_force.as_ref().map(|k| k.version().to_string()).unwrap_or_else(|| "none".into())
+                ));
+            } else if poas.get(&a.ack.document) != Some(&(a.ack.case, a.ack.sha256)) {
+                problems.push(format!(
+                    "entry {i}: an acknowledgement of a power of attorney the log never received"
+                ));
+            } else if let Some(c) = cases.get_mut(&a.ack.case) {
+                c.acknowledged = true;
+                // The latest verdict on a case's powers of attorney stands.
+                c.accepted = matches!(a.ack.verdict, Verdict::Accepted);
+            }
+        }
+        Entry::KeyringPublished {
+            version,
+            hash,
+            published_at,
+        } => {
+            let signed = api.keyring_version(version)?;
+            match signed.verify(root) {
+                Ok(k) if *k.hash() == hash && k.version() == version => {
+                    if let Some(prev) = in_force.as_ref()
+                        && prev.version() >= version
+                    {
+                        problems.push(format!("entry {i}: keyring version {version} published after version {}", prev.version()));
+                    }
+                    f.keyrings.push(KeyringRecord {
+                        index: i,
+                        version,
+                        sha256: hex(&hash),
+                        published_at,
+                        reviewers: k.keyring().reviewers().map(|m| m.public.id.to_string()).collect(),
+                    });
+                    *in_force = Some(k);
+                }
+                Ok(_) => problems.push(format!("entry {i}: keyring version {version} served by the server does not match the hash in the log")),
+                Err(e) => problems.push(format!("entry {i}: keyring version {version} does not verify against the root: {e}")),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_figures(f: &Figures, cp: &Checkpoint) {
+    println!(
+        "Log {}: {} entries, root {} — recomputed from every entry and matching the signed checkpoint.",
+        cp.origin,
+        cp.size,
+        b64(&cp.root)
+    );
+    println!();
+    println!("Documents received:");
+    for (k, n) in &f.documents_by_kind {
+        println!("  {k:<20} {n}");
+    }
+    println!();
+    println!("Cases:                                        {}", f.cases);
+    println!(
+        "  with an appeal form:                        {}",
+        f.cases_with_appeal_form
+    );
+    println!(
+        "  with a power of attorney received:          {}",
+        f.cases_with_power_of_attorney
+    );
+    println!(
+        "  with a power of attorney acknowledged:      {}",
+        f.cases_with_acknowledged_power_of_attorney
+    );
+    println!(
+        "  complete (appeal + accepted power of att.): {}",
+        f.complete_cases
+    );
+    println!();
+    println!("Keyring history (who could decrypt, from when):");
+    for k in &f.keyrings {
+        println!(
+            "  entry {:>7}: version {} at {}, reviewers: {}",
+            k.index,
+            k.version,
+            format_time(k.published_at),
+            k.reviewers.join(", ")
+        );
+    }
+    for p in &f.problems {
+        println!("PROBLEM: {p}");
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(CliError::new(format!("reading the log failed: {e}"))),
+        }
+    }
+    Ok(n)
+}
+
+fn integrity(what: &str) -> CliError {
+    CliError::new(format!("LOG INTEGRITY FAILURE: {what}"))
+}
+
+fn rewritten(size: u64) -> CliError {
+    integrity(&format!(
+        "the log was REWRITTEN: its first {size} entries no longer hash to the checkpoint this auditor verified before"
+    ))
+}
+
+/// A checkpoint an auditor verified earlier.
+fn load_state(dir: &Path, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
+    let path = dir.join("checkpoint");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SignedCheckpoint(text)
+            .verify(verifier)
+            .map(Some)
+            .map_err(|e| {
+                CliError::new(format!(
+                    "{} is not a checkpoint signed by this log: {e}",
+                    path.display()
+                ))
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CliError::file("read", &path, e)),
+    }
+}
+
+fn save_state(dir: &Path, checkpoint: &str, keyring: &SignedKeyring) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
+    write_private(&dir.join("checkpoint"), checkpoint.as_bytes(), true)?;
+    let k = serde_json::to_vec_pretty(keyring).map_err(|e| CliError::new(e.to_string()))?;
+    write_private(&dir.join("keyring.json"), &k, true)
+}
+
+fn compare(
+    mine: &Path,
+    theirs: &Path,
+    root: &Fingerprint,
+    server: Option<&str>,
+    cert: Option<&str>,
+    proxy: Option<&str>,
+) -> Result<()> {
+    let keyring = read_keyring_file(&mine.join("keyring.json"), root)?;
+    let verifier = log_verifier(&keyring)?;
+    let a_text = std::fs::read_to_string(mine.join("checkpoint"))
+        .map_err(|e| CliError::file("read", &mine.join("checkpoint"), e))?;
+    let b_text = std::fs::read_to_string(theirs.join("checkpoint"))
+        .map_err(|e| CliError::file("read", &theirs.join("checkpoint"), e))?;
+    let a = SignedCheckpoint(a_text.clone())
+        .verify(&verifier)
+        .map_err(|e| CliError::new(format!("your checkpoint: {e}")))?;
+    let b = SignedCheckpoint(b_text.clone())
+        .verify(&verifier)
+        .map_err(|e| CliError::new(format!("their checkpoint: {e}")))?;
+    if a.size == b.size {
+        if a.root == b.root {
+            println!(
+                "Both auditors saw the same log: {} entries, root {}.",
+                a.size,
+                b64(&a.root)
+            );
+            return Ok(());
+        }
+        eprintln!(
+            "Evidence — two checkpoints of the same size, both signed by the log:\n{a_text}\n{b_text}"
+        );
+        return Err(integrity(&format!(
+            "the log FORKED: it showed two different trees of {} entries to two auditors (the signed checkpoints above prove it)",
+            a.size
+        )));
+    }
+    let (older, newer) = if a.size < b.size { (&a, &b) } else { (&b, &a) };
+    let url = server.ok_or_else(|| {
+        CliError::new(format!(
+            "the checkpoints have different sizes ({} and {})",
+            a.size, b.size
+        ))
+        .hint("pass --server so the log can prove the smaller is a prefix of the larger")
+    })?;
+    let api = Api::connect(&Endpoint::new(url, cert, proxy)?)?;
+    check_extends(&api, older, newer)?;
+    println!(
+        "Consistent: the log of {} entries extends the one of {} (proof verified).",
+        newer.size, older.size
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CompactRange;
+    use amanat_protocol::log::merkle::{NodeId, Prover, completed_by, leaf_hash, node_hash};
+    use std::collections::HashMap;
+
+    #[test]
+    fn compact_range_matches_the_reference_root() {
+        let mut nodes = HashMap::new();
+        let mut range = CompactRange::default();
+        for i in 0..300u64 {
+            let leaf = leaf_hash(&i.to_be_bytes());
+            range.push(leaf);
+            for id in completed_by(i) {
+                let h = if id.level == 0 {
+                    leaf
+                } else {
+                    node_hash(
+                        &nodes[&NodeId {
+                            level: id.level - 1,
+                            index: id.index * 2,
+                        }],
+                        &nodes[&NodeId {
+                            level: id.level - 1,
+                            index: id.index * 2 + 1,
+                        }],
+                    )
+                };
+                nodes.insert(id, h);
+            }
+            let mut p = Prover::new(|id: NodeId| nodes.get(&id).copied().ok_or(()));
+            assert_eq!(range.root(), p.root(i + 1).unwrap(), "size {}", i + 1);
+        }
+    }
+}
