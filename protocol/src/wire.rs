@@ -300,6 +300,93 @@ pub struct AckRecorded {
     pub receipt: String,
 }
 
+/// `GET /v1/me` for a complainant's session: their own case as they may see it — their
+/// uploads and the foundation's replies, never the reviewers' notes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCase {
+    pub case_id: CaseId,
+    pub status: CaseStatus,
+    pub documents: Vec<DocumentInfo>,
+}
+
+/// `POST /v1/cases/{case}/status`: optimistic concurrency on the case's `version`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetStatus {
+    pub status: CaseStatus,
+    /// The version the caller saw; a stale one gets `409 stale_version`.
+    pub version: i64,
+}
+
+/// `POST /v1/cases/{case}/assignee`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetAssignee {
+    /// `None` unassigns.
+    pub assignee: Option<StaffId>,
+    pub version: i64,
+}
+
+/// `PUT /v1/cases/{case}/grants/{staff}`: the case identity wrapped for another reviewer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantPut {
+    #[serde(with = "serde_b64")]
+    pub ciphertext: Vec<u8>,
+}
+
+/// What staff did to a case; also recorded in the transparency log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffActionKind {
+    Open,
+    Assign,
+    Status,
+    Note,
+    Reply,
+    Share,
+    Acknowledge,
+}
+
+impl StaffActionKind {
+    pub const ALL: [StaffActionKind; 7] = [
+        StaffActionKind::Open,
+        StaffActionKind::Assign,
+        StaffActionKind::Status,
+        StaffActionKind::Note,
+        StaffActionKind::Reply,
+        StaffActionKind::Share,
+        StaffActionKind::Acknowledge,
+    ];
+
+    pub fn code(&self) -> u8 {
+        match self {
+            StaffActionKind::Open => 1,
+            StaffActionKind::Assign => 2,
+            StaffActionKind::Status => 3,
+            StaffActionKind::Note => 4,
+            StaffActionKind::Reply => 5,
+            StaffActionKind::Share => 6,
+            StaffActionKind::Acknowledge => 7,
+        }
+    }
+
+    pub fn from_code(c: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == c)
+    }
+}
+
+/// One line of `GET /v1/cases/{case}/activity`: who did what, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub actor: StaffId,
+    pub action: StaffActionKind,
+    /// Unix seconds.
+    pub at: i64,
+    /// A short description for people ("status → in-review", "shared with bob").
+    pub detail: String,
+}
+
 /// `GET /v1/health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

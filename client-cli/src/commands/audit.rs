@@ -182,6 +182,13 @@ pub fn describe(e: &Entry) -> String {
             &b64(&a.ack.reviewer)[..12],
             format_time(a.ack.signed_at)
         ),
+        Entry::StaffAction { case, actor, action, at } => format!(
+            "staff action {} by key {}… on case commitment {}… at {}",
+            serde_json::to_value(action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            &b64(actor)[..12],
+            &hex(case)[..16],
+            format_time(*at)
+        ),
         Entry::KeyringPublished {
             version,
             hash,
@@ -237,6 +244,7 @@ struct Figures {
     cases_with_acknowledged_power_of_attorney: u64,
     complete_cases: u64,
     keyrings: Vec<KeyringRecord>,
+    staff_actions: u64,
     problems: Vec<String>,
 }
 
@@ -454,6 +462,13 @@ fn account(
                 c.acknowledged = true;
                 // The latest verdict on a case's powers of attorney stands.
                 c.accepted = matches!(a.ack.verdict, Verdict::Accepted);
+            }
+        }
+        Entry::StaffAction { actor, .. } => {
+            f.staff_actions += 1;
+            let staff_ok = in_force.as_ref().is_some_and(|k| k.keyring().member_by_key(&actor).is_some());
+            if !staff_ok {
+                problems.push(format!("entry {i}: a staff action by key {} that is in no keyring in force", b64(&actor)));
             }
         }
         Entry::KeyringPublished {

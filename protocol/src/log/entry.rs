@@ -5,7 +5,7 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::ids::DocumentId;
-use crate::wire::DocumentKind;
+use crate::wire::{DocumentKind, StaffActionKind};
 
 use super::merkle::Hash;
 
@@ -13,6 +13,7 @@ const VERSION: u8 = 1;
 const T_DOCUMENT: u8 = 1;
 const T_ACK: u8 = 2;
 const T_KEYRING: u8 = 3;
+const T_STAFF: u8 = 4;
 const ACK_DOMAIN: &[u8] = b"amanat/poa-ack/v1\n";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +73,14 @@ pub enum Entry {
         version: u64,
         hash: Hash,
         published_at: i64,
+    },
+    /// A staff member acted on a case (recorded by the server, so the foundation can answer
+    /// "who saw this case"). The actor is their keyring key; the case is its commitment.
+    StaffAction {
+        case: CaseCommitment,
+        actor: [u8; 32],
+        action: StaffActionKind,
+        at: i64,
     },
 }
 
@@ -193,6 +202,18 @@ impl Entry {
                 b.extend_from_slice(hash);
                 b.extend_from_slice(&published_at.to_be_bytes());
             }
+            Entry::StaffAction {
+                case,
+                actor,
+                action,
+                at,
+            } => {
+                b.push(T_STAFF);
+                b.extend_from_slice(case);
+                b.extend_from_slice(actor);
+                b.push(action.code());
+                b.extend_from_slice(&at.to_be_bytes());
+            }
         }
         b
     }
@@ -239,6 +260,13 @@ impl Entry {
                 version: r.u64()?,
                 hash: r.take()?,
                 published_at: r.i64()?,
+            },
+            T_STAFF => Entry::StaffAction {
+                case: r.take()?,
+                actor: r.take()?,
+                action: StaffActionKind::from_code(r.take::<1>()?[0])
+                    .ok_or(EntryError::Malformed("unknown staff action"))?,
+                at: r.i64()?,
             },
             _ => return Err(EntryError::Malformed("unknown entry type")),
         };
@@ -323,6 +351,8 @@ mod tests {
         fn entries_round_trip(version in any::<u64>(), hash in any::<[u8; 32]>(), t in any::<i64>(), k in 0usize..5, len in any::<u64>()) {
             let e = Entry::KeyringPublished { version, hash, published_at: t };
             prop_assert_eq!(Entry::decode(&e.encode()).unwrap(), e);
+            let s = Entry::StaffAction { case: hash, actor: hash, action: StaffActionKind::ALL[k], at: t };
+            prop_assert_eq!(Entry::decode(&s.encode()).unwrap(), s);
             let d = Entry::DocumentReceived(DocumentReceived {
                 case: hash, document: DocumentId::random(), kind: DocumentKind::ALL[k], sha256: hash, length: len, received_at: t,
             });
