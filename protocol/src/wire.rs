@@ -387,6 +387,46 @@ pub struct ActivityRecord {
     pub detail: String,
 }
 
+/// `POST /v1/cases/{case}/uploads`: start a resumable upload (tus-like). The client knows
+/// the exact ciphertext length before sending a byte (the age header is written first and the
+/// payload length follows from the padded plaintext), so limits are checked up front.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUpload {
+    pub document_id: DocumentId,
+    pub kind: DocumentKind,
+    /// Total ciphertext length in bytes.
+    pub length: u64,
+}
+
+/// The state of a resumable upload (`POST …/uploads`, `GET /v1/uploads/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadState {
+    /// Random, unguessable; bound to the case that created it.
+    pub upload_id: String,
+    pub document_id: DocumentId,
+    pub kind: DocumentKind,
+    pub length: u64,
+    /// Bytes the server has durably written; the next chunk must start here.
+    pub offset: u64,
+    /// Unix seconds after which an unfinished upload is collected.
+    pub expires_at: i64,
+}
+
+/// `POST /v1/uploads/{id}/finish`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishUpload {
+    #[serde(with = "serde_hex_32")]
+    pub sha256: [u8; 32],
+}
+
+/// Header carrying a chunk's starting offset on `PATCH /v1/uploads/{id}` (and the new
+/// offset in its answer), as in tus.
+pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
+/// The largest chunk one `PATCH` may carry.
+pub const MAX_CHUNK: u64 = 16 * 1024 * 1024;
+
 /// `GET /v1/health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
