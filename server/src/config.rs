@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 /// 4 GiB: larger than any scanned court file or phone video we expect, small enough that one
 /// upload cannot fill a modest disk unnoticed.
@@ -35,6 +36,10 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// A `tracing` filter such as `info` or `amanat_server=debug`.
     pub log: Option<String>,
+    /// The transparency log's Ed25519 seed: a file of exactly 32 bytes, kept private.
+    pub log_key_file: PathBuf,
+    /// The log's name in checkpoints and in the keyring, e.g. `amanat.example/log`.
+    pub log_origin: String,
 }
 
 impl fmt::Debug for Config {
@@ -49,6 +54,8 @@ impl fmt::Debug for Config {
             .field("max_document_bytes", &self.max_document_bytes)
             .field("session_ttl_secs", &self.session_ttl_secs)
             .field("log", &self.log)
+            .field("log_key_file", &self.log_key_file)
+            .field("log_origin", &self.log_origin)
             .finish()
     }
 }
@@ -115,6 +122,10 @@ pub struct Layer {
     pub session_ttl_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_key_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_origin: Option<String>,
 }
 
 impl Layer {
@@ -131,7 +142,9 @@ impl Layer {
             root_key,
             max_document_bytes,
             session_ttl_secs,
-            log
+            log,
+            log_key_file,
+            log_origin
         );
         self
     }
@@ -148,9 +161,14 @@ impl Layer {
             reason: e.message().to_owned(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut layer.blob_dir, &mut layer.tls_cert, &mut layer.tls_key]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut layer.blob_dir,
+            &mut layer.tls_cert,
+            &mut layer.tls_key,
+            &mut layer.log_key_file,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -198,6 +216,8 @@ impl Layer {
                     layer.session_ttl_secs = Some(number("session_ttl_secs")?);
                 }
                 "AMANAT_LOG" => layer.log = Some(value.clone()),
+                "AMANAT_LOG_KEY_FILE" => layer.log_key_file = Some(value.into()),
+                "AMANAT_LOG_ORIGIN" => layer.log_origin = Some(value.clone()),
                 // Used by the test suite and by `amanat` itself, not settings of this server.
                 n if n.starts_with("AMANAT_TEST_") => {}
                 _ => unknown.push(name.clone()),
@@ -312,6 +332,15 @@ impl Config {
                 ),
             });
         }
+        let log_key_file = layer.log_key_file.ok_or(ConfigError::Missing {
+            setting: "log_key_file",
+            hint: "set it in the config file or AMANAT_LOG_KEY_FILE to the 32-byte key `amanat-server init` writes as log.key",
+        })?;
+        let log_origin = layer.log_origin.ok_or(ConfigError::Missing {
+            setting: "log_origin",
+            hint: "set it in the config file or AMANAT_LOG_ORIGIN to the origin `amanat-server init` printed (the one in the keyring's \"log\")",
+        })?;
+        check_log_origin(&log_origin)?;
         Ok(Config {
             listen,
             database_url,
@@ -322,6 +351,8 @@ impl Config {
             max_document_bytes,
             session_ttl_secs,
             log: layer.log,
+            log_key_file,
+            log_origin,
         })
     }
 
@@ -337,8 +368,48 @@ impl Config {
             max_document_bytes: Some(self.max_document_bytes),
             session_ttl_secs: Some(self.session_ttl_secs),
             log: self.log.clone(),
+            log_key_file: Some(self.log_key_file.clone()),
+            log_origin: Some(self.log_origin.clone()),
         }
     }
+}
+
+/// A log origin names the signer of every checkpoint (C2SP signed-note key name): non-empty,
+/// no white space, no '+', nothing unprintable.
+pub fn check_log_origin(origin: &str) -> Result<(), ConfigError> {
+    let bad = origin.is_empty()
+        || origin
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control());
+    if bad {
+        return Err(ConfigError::Invalid {
+            setting: "log_origin",
+            reason: format!(
+                "{origin:?} must be non-empty, without spaces or '+'; use a name like amanat.example/log"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Reads the log's Ed25519 seed: exactly 32 bytes, as `amanat-server init` writes it.
+pub fn read_log_seed(path: &Path) -> Result<Zeroizing<[u8; 32]>, ConfigError> {
+    let bytes = Zeroizing::new(
+        std::fs::read(path).map_err(|source| ConfigError::ReadSecret {
+            var: "log_key_file".into(),
+            path: path.to_owned(),
+            source,
+        })?,
+    );
+    let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| ConfigError::Invalid {
+        setting: "log_key_file",
+        reason: format!(
+            "{} holds {} bytes; the log key is exactly 32 bytes, as `amanat-server init` writes it",
+            path.display(),
+            bytes.len()
+        ),
+    })?;
+    Ok(Zeroizing::new(seed))
 }
 
 /// Parses the root public key (base64 of 32 bytes that are an Ed25519 point).
@@ -397,7 +468,7 @@ mod tests {
         write_file(
             dir,
             &format!(
-                "database_url = \"sqlite://amanat.db\"\nblob_dir = \"blobs\"\ntls_cert = \"tls/cert.pem\"\ntls_key = \"/abs/key.pem\"\nroot_key = \"{}\"\n",
+                "database_url = \"sqlite://amanat.db\"\nblob_dir = \"blobs\"\ntls_cert = \"tls/cert.pem\"\ntls_key = \"/abs/key.pem\"\nroot_key = \"{}\"\nlog_key_file = \"log.key\"\nlog_origin = \"amanat.example/log\"\n",
                 root()
             ),
         )
@@ -414,6 +485,8 @@ mod tests {
         );
         assert_eq!(c.blob_dir, dir.path().join("blobs"));
         assert_eq!(c.tls_key, PathBuf::from("/abs/key.pem"));
+        assert_eq!(c.log_key_file, dir.path().join("log.key"));
+        assert_eq!(c.log_origin, "amanat.example/log");
         assert_eq!(c.max_document_bytes, DEFAULT_MAX_DOCUMENT_BYTES);
         assert_eq!(c.session_ttl_secs, DEFAULT_SESSION_TTL_SECS);
     }
@@ -467,6 +540,24 @@ mod tests {
         assert!(err(&[("AMANAT_SESSION_TTL_SECS", "0")]).contains("1 to"));
         assert!(err(&[("AMANAT_SESSION_TTL_SECS", "100000")]).contains("1 to"));
         assert!(err(&[("AMANAT_MAX_DOCUMENT_BYTES", "lots")]).contains("whole number"));
+        for origin in ["", "a b", "a+b", "a\nb", "a\u{0}b"] {
+            assert!(
+                err(&[("AMANAT_LOG_ORIGIN", origin)]).contains("log_origin"),
+                "{origin:?}"
+            );
+        }
+        let ok = Config::load(
+            Some(&file),
+            &env(&[
+                ("AMANAT_LOG_ORIGIN", "example.org/other-log"),
+                ("AMANAT_LOG_KEY_FILE", "/run/secrets/log.key"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(ok.log_origin, "example.org/other-log");
+        assert_eq!(ok.log_key_file, PathBuf::from("/run/secrets/log.key"));
         let missing = Config::load(None, &env(&[]), &Overrides::default())
             .unwrap_err()
             .to_string();
@@ -474,6 +565,22 @@ mod tests {
         let bad = write_file(dir.path(), "databse_url = \"x\"\n");
         let msg = Config::from_file(&bad).unwrap_err().to_string();
         assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn the_log_key_is_exactly_32_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.key");
+        std::fs::write(&p, [9u8; 32]).unwrap();
+        assert_eq!(*read_log_seed(&p).unwrap(), [9u8; 32]);
+        std::fs::write(&p, [9u8; 33]).unwrap();
+        assert!(
+            read_log_seed(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("33 bytes")
+        );
+        assert!(read_log_seed(&dir.path().join("none")).is_err());
     }
 
     #[test]

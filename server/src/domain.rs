@@ -40,6 +40,8 @@ pub enum Published {
 pub struct NewCase {
     pub id: CaseId,
     pub auth_key: [u8; 32],
+    /// The case's pseudonym in the log, as the complainant computed it.
+    pub commitment: [u8; 32],
     pub received_at: i64,
     pub grants: Vec<(StaffId, Vec<u8>)>,
 }
@@ -51,7 +53,7 @@ pub enum CaseCreated {
     StaleKeyring {
         current: Option<u64>,
     },
-    /// The case id or its auth key already exists.
+    /// The case id, its auth key or its commitment already exists.
     Conflict,
 }
 
@@ -62,6 +64,7 @@ pub struct CaseRecord {
     pub version: i64,
     pub assignee: Option<StaffId>,
     pub received_at: i64,
+    pub commitment: [u8; 32],
 }
 
 /// A case as one reviewer may see it: with their own grant.
@@ -82,13 +85,32 @@ pub struct DocumentRecord {
     pub received_at: i64,
 }
 
+/// An entry of the transparency log: where it is and its exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedEntry {
+    pub index: u64,
+    pub entry: Vec<u8>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DocumentStored {
-    Created(DocumentRecord),
-    /// The same id already holds the same bytes in the same case: a retried upload.
-    AlreadyThere(DocumentRecord),
+    /// Stored, and its `01` entry appended in the same transaction.
+    Created(DocumentRecord, LoggedEntry),
+    /// The same id already holds the same bytes in the same case: a retried upload. The entry
+    /// is the one logged the first time (none for a document stored before the log existed).
+    AlreadyThere(DocumentRecord, Option<LoggedEntry>),
     /// The id is taken by other bytes or another case.
     Conflict,
+}
+
+/// How recording an acknowledgement went; the store decides inside its transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AckAppended {
+    Appended(LoggedEntry),
+    /// The keyring changed since the reviewer's key was checked against it.
+    KeyringChanged,
+    /// The reviewer's grant for the case is gone (a new keyring dropped it).
+    NoGrant,
 }
 
 /// Who a session was opened for. Staff roles are not stored: they come from the current

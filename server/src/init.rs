@@ -1,11 +1,17 @@
-//! `amanat-server init`: a fresh data directory with a self-signed certificate and a
-//! config file. Refuses to touch an existing config, so it cannot clobber a live server.
+//! `amanat-server init`: a fresh data directory with a self-signed certificate, the
+//! transparency log's key and a config file. Refuses to touch an existing config, so it cannot
+//! clobber a live server.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::config::{
@@ -24,6 +30,8 @@ pub struct InitOptions {
     pub database_url: Option<String>,
     /// Default: 127.0.0.1:8443.
     pub listen: Option<SocketAddr>,
+    /// The log's origin in its checkpoints. Default: `amanat.invalid/log-<8 random hex>`.
+    pub log_origin: Option<String>,
 }
 
 /// What `init` made.
@@ -33,6 +41,10 @@ pub struct InitReport {
     /// Lowercase hex SHA-256 of the certificate's DER: what clients pin.
     pub cert_sha256: String,
     pub config: Config,
+    /// The log's origin and public key (base64): what the admin puts into the keyring with
+    /// `amanat admin keyring set-log --origin … --key …`.
+    pub log_origin: String,
+    pub log_public_key: String,
 }
 
 fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
@@ -64,8 +76,19 @@ fn mkdir_private(path: &Path) -> Result<(), Error> {
 }
 
 pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
-    // Checked first, so a typo in the key leaves nothing behind.
+    // Checked first, so a typo in the key or origin leaves nothing behind.
     let root_key = crate::config::parse_root_key(&opts.root_key)?;
+    let log_origin = match &opts.log_origin {
+        Some(o) => o.clone(),
+        None => {
+            let tag: [u8; 4] = rand::random();
+            format!(
+                "amanat.invalid/log-{}",
+                amanat_protocol::encoding::hex(&tag)
+            )
+        }
+    };
+    crate::config::check_log_origin(&log_origin)?;
     let dir = std::path::absolute(&opts.data_dir).map_err(io_err(format!(
         "cannot resolve {}",
         opts.data_dir.display()
@@ -85,6 +108,13 @@ pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
     let key_path = tls_dir.join("key.pem");
     write_new(&key_path, 0o600, cert.key_pem.as_bytes())?;
     write_new(&cert_path, 0o644, cert.cert_pem.as_bytes())?;
+
+    // The log key signs every checkpoint for the life of the log: straight from the OS.
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(seed.as_mut());
+    let log_key_file = dir.join("log.key");
+    write_new(&log_key_file, 0o600, seed.as_slice())?;
+    let log_public_key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
 
     let blob_dir = dir.join("blobs");
     crate::blobs::BlobStore::open(&blob_dir)
@@ -108,6 +138,8 @@ pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
         max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
         log: None,
+        log_key_file,
+        log_origin: log_origin.clone(),
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;
@@ -124,5 +156,7 @@ pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
         config_path,
         cert_sha256: amanat_protocol::encoding::hex(&cert.sha256),
         config,
+        log_origin,
+        log_public_key: STANDARD.encode(log_public_key.as_bytes()),
     })
 }

@@ -21,7 +21,7 @@ pub use config::{Config, ConfigError};
 pub use init::{InitOptions, InitReport, init_data_dir};
 
 use crate::blobs::BlobStore;
-use crate::service::Services;
+use crate::service::{LogSigner, Services};
 use crate::store::{Store, StoreError};
 use crate::tls::TlsError;
 
@@ -41,9 +41,12 @@ pub enum Error {
     Init(String),
 }
 
-/// Opens the database (running migrations), the blob store and the certificate.
+/// Opens the database (running migrations), the blob store, the log key and the certificate.
 fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig), Error> {
     let tls = tls::server_config(&config.tls_cert, &config.tls_key)?;
+    let seed = config::read_log_seed(&config.log_key_file)?;
+    let log = LogSigner::new(&config.log_origin, &seed)
+        .map_err(|e| Error::Init(format!("the log key or origin is unusable: {e}")))?;
     let store = Store::open(&config.database_url)?;
     let blobs = BlobStore::open(&config.blob_dir).map_err(|source| Error::Io {
         what: format!(
@@ -52,7 +55,10 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         ),
         source,
     })?;
-    Ok((web::Data::new(Services::new(config, store, blobs)), tls))
+    Ok((
+        web::Data::new(Services::new(config, store, blobs, log)),
+        tls,
+    ))
 }
 
 fn http_server(

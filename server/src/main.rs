@@ -42,6 +42,10 @@ enum Command {
         /// Default: 127.0.0.1:8443.
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// The transparency log's name in its checkpoints, e.g. amanat.example/log.
+        /// Default: amanat.invalid/log-<8 random hex digits>.
+        #[arg(long, value_name = "ORIGIN")]
+        log_origin: Option<String>,
     },
     /// Serve HTTPS. Settings: config file, then AMANAT_* variables, then these flags.
     Serve {
@@ -73,7 +77,18 @@ fn main() -> ExitCode {
             hostnames,
             database_url,
             listen,
-        } => init(data, root_key, hostnames, database_url, listen),
+            log_origin,
+        } => init(
+            InitOptions {
+                data_dir: data,
+                root_key,
+                hostnames,
+                database_url,
+                listen: None,
+                log_origin,
+            },
+            listen,
+        ),
         Command::Serve {
             config,
             listen,
@@ -98,29 +113,20 @@ fn main() -> ExitCode {
 
 type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
-fn init(
-    data: PathBuf,
-    root_key: String,
-    hostnames: Vec<String>,
-    database_url: Option<String>,
-    listen: Option<String>,
-) -> Result {
-    let listen = listen
+fn init(mut opts: InitOptions, listen: Option<String>) -> Result {
+    opts.listen = listen
         .map(|l| {
             l.parse().map_err(|_| {
                 format!("--listen {l:?} is not an IP address and port, e.g. 127.0.0.1:8443")
             })
         })
         .transpose()?;
-    let report = amanat_server::init_data_dir(&InitOptions {
-        data_dir: data,
-        root_key,
-        hostnames,
-        database_url,
-        listen,
-    })?;
+    let report = amanat_server::init_data_dir(&opts)?;
     println!("config: {}", report.config_path.display());
     println!("certificate sha256: {}", report.cert_sha256);
+    // For the keyring: `amanat admin keyring set-log --origin … --key …`.
+    println!("log origin: {}", report.log_origin);
+    println!("log key: {}", report.log_public_key);
     Ok(())
 }
 

@@ -11,9 +11,13 @@ use std::net::TcpListener;
 use amanat_protocol::codename::CaseKeys;
 use amanat_protocol::keyring::{Keyring, Role, RootKey, SignedKeyring, StaffMember};
 use amanat_protocol::keys::StaffKeys;
+use amanat_protocol::log::entry::{Acknowledgement, DocumentReceived, Entry, Verdict};
+use amanat_protocol::log::merkle;
+use amanat_protocol::log::note::NoteVerifier;
+use amanat_protocol::log::receipt::{Receipt, Verified};
 use amanat_protocol::wire::{
-    CaseDetail, CaseSummary, Challenge, CreateCase, DocumentInfo, DocumentKind, ErrorBody,
-    GrantUpload, Principal, Session,
+    AckRecorded, AckRequest, CaseDetail, CaseSummary, Challenge, CreateCase, DocumentInfo,
+    DocumentKind, ErrorBody, GrantUpload, LogCheckpoint, LogProof, Principal, Session, VerdictWire,
 };
 use amanat_protocol::{CaseId, DocumentId, auth, envelope, grant};
 use base64::Engine;
@@ -118,6 +122,87 @@ fn put_doc(
         .unwrap()
 }
 
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// MTH straight from RFC 9162's recursive definition, to check the server's roots.
+fn mth(entries: &[Vec<u8>]) -> [u8; 32] {
+    match entries.len() {
+        0 => merkle::empty_root(),
+        1 => merkle::leaf_hash(&entries[0]),
+        n => {
+            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+            merkle::node_hash(&mth(&entries[..k]), &mth(&entries[k..]))
+        }
+    }
+}
+
+/// The log as an auditor sees it: checkpoints, entries and proofs, all checked.
+struct Auditor<'a> {
+    api: &'a Api,
+    log: NoteVerifier,
+}
+
+impl Auditor<'_> {
+    fn checkpoint(&self) -> amanat_protocol::log::checkpoint::Checkpoint {
+        let res = self.api.get("/v1/log/checkpoint").send().unwrap();
+        assert_eq!(res.status(), 200);
+        let c: LogCheckpoint = res.json().unwrap();
+        amanat_protocol::log::checkpoint::SignedCheckpoint(c.checkpoint)
+            .verify(&self.log)
+            .unwrap()
+    }
+
+    fn entries(&self, start: u64, count: u64) -> Vec<Vec<u8>> {
+        let res = self
+            .api
+            .get(&format!("/v1/log/entries?start={start}&count={count}"))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/octet-stream");
+        let body = res.bytes().unwrap();
+        let mut rest = body.as_ref();
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            out.push(rest[4..4 + len].to_vec());
+            rest = &rest[4 + len..];
+        }
+        out
+    }
+
+    fn proof(&self, path: &str) -> Vec<[u8; 32]> {
+        let res = self.api.get(path).send().unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let p: LogProof = res.json().unwrap();
+        p.proof.into_iter().map(|h| h.0).collect()
+    }
+
+    /// Verifies a receipt offline, then checks its checkpoint against the latest one.
+    fn receipt(&self, text: &str) -> Verified {
+        let v = Receipt::parse(text).unwrap().verify(&self.log).unwrap();
+        let latest = self.checkpoint();
+        let proof = self.proof(&format!(
+            "/v1/log/proof/consistency?from={}&to={}",
+            v.checkpoint.size, latest.size
+        ));
+        merkle::verify_consistency(
+            v.checkpoint.size,
+            latest.size,
+            &proof,
+            &v.checkpoint.root,
+            &latest.root,
+        )
+        .unwrap();
+        v
+    }
+}
+
 fn tmp_files(blob_dir: &std::path::Path) -> usize {
     std::fs::read_dir(blob_dir.join("tmp")).unwrap().count()
 }
@@ -131,8 +216,15 @@ fn scenario(database_url: Option<String>) {
         hostnames: vec![],
         database_url,
         listen: None,
+        log_origin: Some("amanat.example/test-log".into()),
     })
     .unwrap();
+    assert_eq!(report.log_origin, "amanat.example/test-log");
+    let log_key: [u8; 32] = B64
+        .decode(&report.log_public_key)
+        .unwrap()
+        .try_into()
+        .unwrap();
     let mut config = report.config.clone();
     config.max_document_bytes = 1024 * 1024;
     let blob_dir = config.blob_dir.clone();
@@ -142,7 +234,15 @@ fn scenario(database_url: Option<String>) {
         base: format!("https://{}", server.addr()),
     };
 
-    // --- before any keyring ---
+    let auditor_view = Auditor {
+        api: &api,
+        log: NoteVerifier::new("amanat.example/test-log", log_key).unwrap(),
+    };
+
+    // --- before any keyring: an empty log still has a signed checkpoint ---
+    let empty = auditor_view.checkpoint();
+    assert_eq!((empty.size, empty.root), (0, merkle::empty_root()));
+    assert!(auditor_view.entries(0, 10).is_empty());
     let health: Value = api.get("/v1/health").send().unwrap().json().unwrap();
     assert_eq!(health, json!({"status": "ok", "keyring_version": null}));
     expect_error(api.get("/v1/keyring").send().unwrap(), 404, "no_keyring");
@@ -150,6 +250,7 @@ fn scenario(database_url: Option<String>) {
     let early = CreateCase {
         case_id: CaseId::random(),
         auth_key: case_keys.auth_public(),
+        commitment: [1; 32],
         keyring_version: 1,
         grants: vec![],
     };
@@ -211,9 +312,11 @@ fn scenario(database_url: Option<String>) {
         .reviewers()
         .map(|r| grant::wrap(case_id, case_keys.identity(), r).unwrap())
         .collect();
+    let commitment = case_keys.commitment(&case_id).unwrap();
     let create = CreateCase {
         case_id,
         auth_key: case_keys.auth_public(),
+        commitment,
         keyring_version: 1,
         grants: grants.clone(),
     };
@@ -253,9 +356,17 @@ fn scenario(database_url: Option<String>) {
     expect_error(api.post("/v1/cases", &create), 409, "conflict");
     let same_key = CreateCase {
         case_id: CaseId::random(),
+        commitment: [2; 32],
         ..create.clone()
     };
     expect_error(api.post("/v1/cases", &same_key), 409, "conflict");
+    // Nobody may file under another case's pseudonym in the log.
+    let same_commitment = CreateCase {
+        case_id: CaseId::random(),
+        auth_key: CaseKeys::random().unwrap().auth_public(),
+        ..create.clone()
+    };
+    expect_error(api.post("/v1/cases", &same_commitment), 409, "conflict");
 
     // --- authentication ---
     let res = sign_in(&api, case_keys.auth());
@@ -308,7 +419,22 @@ fn scenario(database_url: Option<String>) {
     let info: DocumentInfo = res.json().unwrap();
     assert_eq!(info.length, form.len() as u64);
     assert_eq!(info.kind, DocumentKind::AppealForm);
-    // A retry of the same bytes is fine; other bytes under the same id are not.
+    // The receipt proves exactly what was stored, under the case's commitment.
+    let logged = auditor_view.receipt(info.receipt.as_deref().unwrap());
+    assert_eq!(
+        logged.entry,
+        Entry::DocumentReceived(DocumentReceived {
+            case: commitment,
+            document: doc_id,
+            kind: DocumentKind::AppealForm,
+            sha256: info.sha256,
+            length: info.length,
+            received_at: info.received_at,
+        })
+    );
+    assert_eq!(logged.index, 1, "the keyring is entry 0");
+    // A retry of the same bytes is fine and logs nothing new; other bytes under the same
+    // id are refused.
     let res = put_doc(
         &api,
         &complainant,
@@ -318,7 +444,23 @@ fn scenario(database_url: Option<String>) {
         form.clone(),
     );
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<DocumentInfo>().unwrap(), info);
+    let again: DocumentInfo = res.json().unwrap();
+    assert_eq!(
+        DocumentInfo {
+            receipt: None,
+            ..again.clone()
+        },
+        DocumentInfo {
+            receipt: None,
+            ..info.clone()
+        }
+    );
+    let relogged = auditor_view.receipt(again.receipt.as_deref().unwrap());
+    assert_eq!(
+        (relogged.index, &relogged.entry),
+        (logged.index, &logged.entry)
+    );
+    assert_eq!(auditor_view.checkpoint().size, 2);
     let other = seal(&case_keys, DocumentKind::AppealForm, b"other");
     expect_error(
         put_doc(&api, &complainant, &case_id, &doc_id, "appeal-form", other),
@@ -326,15 +468,35 @@ fn scenario(database_url: Option<String>) {
         "conflict",
     );
     let attachment = seal(&case_keys, DocumentKind::Attachment, &vec![7u8; 300_000]);
+    let attachment_id = DocumentId::random();
     let res = put_doc(
         &api,
         &complainant,
         &case_id,
-        &DocumentId::random(),
+        &attachment_id,
         "attachment",
         attachment,
     );
     assert_eq!(res.status(), 201);
+    let poa_id = DocumentId::random();
+    let poa = seal(&case_keys, DocumentKind::PowerOfAttorney, b"I authorise...");
+    let res = put_doc(
+        &api,
+        &complainant,
+        &case_id,
+        &poa_id,
+        "power-of-attorney",
+        poa,
+    );
+    assert_eq!(res.status(), 201);
+    let poa_info: DocumentInfo = res.json().unwrap();
+    assert_eq!(
+        auditor_view
+            .receipt(poa_info.receipt.as_deref().unwrap())
+            .index,
+        3
+    );
+    let size_after_uploads = auditor_view.checkpoint().size;
 
     let fresh = DocumentId::random();
     expect_error(
@@ -473,7 +635,11 @@ fn scenario(database_url: Option<String>) {
     assert_eq!(list[0].case_id, case_id);
     assert_eq!(
         list[0].documents,
-        vec![DocumentKind::AppealForm, DocumentKind::Attachment]
+        vec![
+            DocumentKind::AppealForm,
+            DocumentKind::PowerOfAttorney,
+            DocumentKind::Attachment
+        ]
     );
     let detail: CaseDetail = api
         .get(&format!("/v1/cases/{case_id}"))
@@ -482,7 +648,8 @@ fn scenario(database_url: Option<String>) {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(detail.documents.len(), 2);
+    assert_eq!(detail.documents.len(), 3);
+    assert_eq!(detail.commitment, commitment);
     let identity = grant::unwrap(case_id, &detail.grant, aigerim.identity()).unwrap();
     let res = api
         .get(&format!("/v1/cases/{case_id}/documents/{doc_id}"))
@@ -526,6 +693,137 @@ fn scenario(database_url: Option<String>) {
         "method_not_allowed",
     );
     expect_error(api.get("/nothing/here").send().unwrap(), 404, "not_found");
+    assert_eq!(
+        auditor_view.checkpoint().size,
+        size_after_uploads,
+        "refused uploads log nothing"
+    );
+
+    // --- acknowledging the power of attorney ---
+    let ack = |signer: &StaffKeys, doc: &DocumentInfo, verdict: Verdict, signed_at: i64| {
+        let statement = Acknowledgement {
+            case: detail.commitment,
+            document: doc.document_id,
+            sha256: doc.sha256,
+            verdict,
+            reviewer: signer.public().verifying_key,
+            signed_at,
+        };
+        let signed = statement.sign(signer.signing());
+        let request = AckRequest {
+            document_id: doc.document_id,
+            verdict: match verdict {
+                Verdict::Accepted => VerdictWire::Accepted,
+                Verdict::Rejected(reason) => VerdictWire::Rejected { reason },
+            },
+            signed_at,
+            signature: signed.signature.to_vec(),
+        };
+        (signed, request)
+    };
+    let post_ack = |token: &str, case: &CaseId, req: &AckRequest| {
+        api.client
+            .post(api.url(&format!("/v1/cases/{case}/acknowledgements")))
+            .bearer_auth(token)
+            .json(req)
+            .send()
+            .unwrap()
+    };
+    let (signed, request) = ack(&aigerim, &poa_info, Verdict::Rejected(7), now());
+    let res = post_ack(&reviewer, &case_id, &request);
+    assert_eq!(res.status(), 201, "{}", res.text().unwrap());
+    let recorded: AckRecorded = res.json().unwrap();
+    let acked = auditor_view.receipt(&recorded.receipt);
+    assert_eq!(acked.entry, Entry::PoaAcknowledged(signed));
+    // The wire form is `{"document_id", "verdict": "rejected", "reason", …}`.
+    let wire = serde_json::to_value(&request).unwrap();
+    assert_eq!(
+        (&wire["verdict"], &wire["reason"]),
+        (&json!("rejected"), &json!(7))
+    );
+
+    // Signed by someone else's key, or over other facts than the server's: refused.
+    let (_, by_bolat) = ack(&bolat, &poa_info, Verdict::Accepted, now());
+    expect_error(
+        post_ack(&reviewer, &case_id, &by_bolat),
+        400,
+        "bad_signature",
+    );
+    let mut other_bytes = poa_info.clone();
+    other_bytes.sha256 = [9; 32];
+    let (_, wrong_sha) = ack(&aigerim, &other_bytes, Verdict::Accepted, now());
+    expect_error(
+        post_ack(&reviewer, &case_id, &wrong_sha),
+        400,
+        "bad_signature",
+    );
+    let (_, mut flipped) = ack(&aigerim, &poa_info, Verdict::Rejected(7), now());
+    flipped.verdict = VerdictWire::Accepted;
+    expect_error(
+        post_ack(&reviewer, &case_id, &flipped),
+        400,
+        "bad_signature",
+    );
+    let (_, mut short) = ack(&aigerim, &poa_info, Verdict::Accepted, now());
+    short.signature.truncate(10);
+    expect_error(post_ack(&reviewer, &case_id, &short), 400, "bad_signature");
+    let (_, stale) = ack(&aigerim, &poa_info, Verdict::Accepted, now() - 3600);
+    expect_error(post_ack(&reviewer, &case_id, &stale), 400, "bad_time");
+    let (_, early_ack) = ack(&aigerim, &poa_info, Verdict::Accepted, now() + 3600);
+    expect_error(post_ack(&reviewer, &case_id, &early_ack), 400, "bad_time");
+    // Only a power of attorney, only this case's documents, only reviewers holding a grant.
+    let (_, on_form) = ack(&aigerim, &info, Verdict::Accepted, now());
+    expect_error(
+        post_ack(&reviewer, &case_id, &on_form),
+        400,
+        "not_power_of_attorney",
+    );
+    let (_, mut unknown_doc) = ack(&aigerim, &poa_info, Verdict::Accepted, now());
+    unknown_doc.document_id = DocumentId::random();
+    expect_error(
+        post_ack(&reviewer, &case_id, &unknown_doc),
+        404,
+        "not_found",
+    );
+    let (_, good) = ack(&aigerim, &poa_info, Verdict::Accepted, now());
+    expect_error(
+        post_ack(&reviewer, &CaseId::random(), &good),
+        404,
+        "not_found",
+    );
+    expect_error(post_ack(&auditor, &case_id, &good), 404, "not_found");
+    expect_error(post_ack(&complainant, &case_id, &good), 404, "not_found");
+    expect_error(post_ack("nonsense", &case_id, &good), 401, "unauthorized");
+    let res = api
+        .client
+        .post(api.url(&format!("/v1/cases/{case_id}/acknowledgements")))
+        .bearer_auth(&reviewer)
+        .json(&json!({"document_id": poa_id.to_string(), "verdict": "maybe", "signed_at": 1, "signature": ""}))
+        .send()
+        .unwrap();
+    expect_error(res, 400, "bad_request");
+    let good_json = serde_json::to_value(&good).unwrap();
+    for (field, value) in [
+        ("reason", json!(3)),
+        ("extra", json!(1)),
+        ("verdict", json!("rejected")),
+    ] {
+        let mut body = good_json.clone();
+        body[field] = value;
+        let res = api
+            .client
+            .post(api.url(&format!("/v1/cases/{case_id}/acknowledgements")))
+            .bearer_auth(&reviewer)
+            .json(&body)
+            .send()
+            .unwrap();
+        expect_error(res, 400, "bad_request");
+    }
+    assert_eq!(
+        auditor_view.checkpoint().size,
+        size_after_uploads + 1,
+        "refused acknowledgements log nothing"
+    );
 
     // --- a new keyring drops bolat: his session and grant go at once ---
     let v3 = signed_ring(
@@ -572,6 +870,9 @@ fn scenario(database_url: Option<String>) {
         404,
         "not_found",
     );
+    // A reviewer without a grant for the case cannot acknowledge in it.
+    let (_, from_back) = ack(&bolat, &poa_info, Verdict::Accepted, now());
+    expect_error(post_ack(&back, &case_id, &from_back), 404, "not_found");
     // dana left the keyring in v4: her session died with it.
     expect_error(
         api.get("/v1/cases").bearer_auth(&auditor).send().unwrap(),
@@ -582,6 +883,7 @@ fn scenario(database_url: Option<String>) {
     let late = CreateCase {
         case_id: CaseId::random(),
         auth_key: CaseKeys::random().unwrap().auth_public(),
+        commitment: [3; 32],
         keyring_version: 3,
         grants: vec![],
     };
@@ -603,7 +905,125 @@ fn scenario(database_url: Option<String>) {
     let health: Value = api.get("/v1/health").send().unwrap().json().unwrap();
     assert_eq!(health["keyring_version"], 4);
 
+    log_as_auditor(&auditor_view, &root, &[v1, v3, v4]);
+
     server.stop();
+}
+
+/// What an auditor does with the public routes alone: read every entry, recompute the root,
+/// check proofs and keyring history, and get clear refusals for impossible ranges.
+fn log_as_auditor(a: &Auditor, root: &RootKey, accepted: &[SignedKeyring]) {
+    let head = a.checkpoint();
+    let entries = a.entries(0, 100_000);
+    assert_eq!(entries.len() as u64, head.size);
+    assert_eq!(mth(&entries), head.root);
+    // Pages join up exactly, and a page past the end is short.
+    let mut paged = Vec::new();
+    for start in (0..head.size).step_by(3) {
+        paged.extend(a.entries(start, 3));
+    }
+    assert_eq!(paged, entries);
+    assert_eq!(a.entries(head.size - 1, 50).len(), 1);
+    assert!(a.entries(head.size, 1).is_empty());
+    // The keyrings were logged in the order they were accepted, with their hashes; each
+    // can be fetched again by version.
+    let logged: Vec<(u64, [u8; 32])> = entries
+        .iter()
+        .filter_map(|e| match Entry::decode(e).unwrap() {
+            Entry::KeyringPublished { version, hash, .. } => Some((version, hash)),
+            _ => None,
+        })
+        .collect();
+    let fingerprint = root.fingerprint();
+    let expected: Vec<(u64, [u8; 32])> = accepted
+        .iter()
+        .map(|k| {
+            let v = k.verify(&fingerprint).unwrap();
+            (v.version(), *v.hash())
+        })
+        .collect();
+    assert_eq!(logged, expected);
+    for k in accepted {
+        let version = k.verify(&fingerprint).unwrap().version();
+        let res = a.api.get(&format!("/v1/keyring/{version}")).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(&res.json::<SignedKeyring>().unwrap(), k);
+    }
+    expect_error(a.api.get("/v1/keyring/2").send().unwrap(), 404, "not_found");
+    expect_error(
+        a.api
+            .get("/v1/keyring/99999999999999999999")
+            .send()
+            .unwrap(),
+        400,
+        "bad_request",
+    );
+    expect_error(
+        a.api.get("/v1/keyring/-1").send().unwrap(),
+        400,
+        "bad_request",
+    );
+    // Every inclusion and consistency proof the server gives checks out.
+    for size in 1..=head.size {
+        let root_n = mth(&entries[..size as usize]);
+        for index in 0..size {
+            let proof = a.proof(&format!(
+                "/v1/log/proof/inclusion?index={index}&size={size}"
+            ));
+            merkle::verify_inclusion(
+                index,
+                size,
+                &merkle::leaf_hash(&entries[index as usize]),
+                &proof,
+                &root_n,
+            )
+            .unwrap();
+        }
+        let proof = a.proof(&format!(
+            "/v1/log/proof/consistency?from={size}&to={}",
+            head.size
+        ));
+        merkle::verify_consistency(size, head.size, &proof, &root_n, &head.root).unwrap();
+    }
+    let n = head.size;
+    for bad in [
+        "/v1/log/entries?start=0&count=0".to_owned(),
+        "/v1/log/entries?start=0&count=100001".to_owned(),
+        format!("/v1/log/entries?start={}&count=1", n + 1),
+        "/v1/log/entries?start=0".to_owned(),
+        "/v1/log/entries?start=-1&count=5".to_owned(),
+        "/v1/log/entries?start=x&count=5".to_owned(),
+        "/v1/log/entries?start=0&count=5&extra=1".to_owned(),
+        format!("/v1/log/proof/inclusion?index={n}&size={n}"),
+        format!("/v1/log/proof/inclusion?index=0&size={}", n + 1),
+        "/v1/log/proof/inclusion?index=0&size=0".to_owned(),
+        "/v1/log/proof/inclusion?index=0".to_owned(),
+        format!("/v1/log/proof/consistency?from=0&to={n}"),
+        format!("/v1/log/proof/consistency?from={n}&to={}", n - 1),
+        format!("/v1/log/proof/consistency?from=1&to={}", n + 1),
+        "/v1/log/proof/consistency?from=18446744073709551616&to=1".to_owned(),
+    ] {
+        let res = a.api.get(&bad).send().unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(res.headers()["content-type"], "application/json", "{bad}");
+        let body: ErrorBody = res.json().unwrap();
+        assert!(
+            body.error == "bad_range" || body.error == "bad_request",
+            "{bad}: {}",
+            body.error
+        );
+        assert!(body.message.ends_with('.'), "{bad}: {}", body.message);
+    }
+    let m = expect_error(
+        a.api
+            .get(&format!("/v1/log/proof/inclusion?index={n}&size={n}"))
+            .send()
+            .unwrap(),
+        400,
+        "bad_range",
+    )
+    .message;
+    assert!(m.contains(&format!("<= {n}")), "{m}");
 }
 
 #[test]

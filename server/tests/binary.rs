@@ -55,6 +55,23 @@ fn init_serve_and_health() {
         .expect("fingerprint line")
         .to_owned();
     assert_eq!(fingerprint.len(), 64);
+    // The log's identity, for `amanat admin keyring set-log --origin … --key …`.
+    let origin = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("log origin: "))
+        .expect("log origin line");
+    assert!(origin.starts_with("amanat.invalid/log-"), "{origin}");
+    assert_eq!(origin.len(), "amanat.invalid/log-".len() + 8);
+    let log_key = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("log key: "))
+        .expect("log key line");
+    let log_key: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(log_key)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let log_verifier = amanat_protocol::log::note::NoteVerifier::new(origin, log_key).unwrap();
     assert!(
         fingerprint
             .bytes()
@@ -64,6 +81,8 @@ fn init_serve_and_health() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("tls/key.pem")), 0o600);
+    assert_eq!(mode(&data.join("log.key")), 0o600);
+    assert_eq!(std::fs::metadata(data.join("log.key")).unwrap().len(), 32);
     assert!(data.join("tls/cert.pem").is_file());
     let config = data.join("config.toml");
     assert!(config.is_file());
@@ -87,6 +106,31 @@ fn init_serve_and_health() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("amanat admin init"));
+    let bad_origin = Command::new(BIN)
+        .args(["init", "--data"])
+        .arg(tmp.path().join("other"))
+        .args(["--root-key", &root_key_b64(), "--log-origin", "my log"])
+        .output()
+        .unwrap();
+    assert!(!bad_origin.status.success());
+    assert!(String::from_utf8_lossy(&bad_origin.stderr).contains("log_origin"));
+    assert!(
+        !tmp.path().join("other").exists(),
+        "a refused init leaves nothing"
+    );
+    let chosen = Command::new(BIN)
+        .args(["init", "--data"])
+        .arg(tmp.path().join("chosen"))
+        .args([
+            "--root-key",
+            &root_key_b64(),
+            "--log-origin",
+            "amanat.example/log",
+        ])
+        .output()
+        .unwrap();
+    assert!(chosen.status.success());
+    assert!(String::from_utf8_lossy(&chosen.stdout).contains("\nlog origin: amanat.example/log\n"));
 
     let mut child = Command::new(BIN)
         .args(["serve", "--config"])
@@ -121,6 +165,16 @@ fn init_serve_and_health() {
     let health: amanat_protocol::wire::Health = res.json().unwrap();
     assert_eq!(health.status, "ok");
     assert_eq!(health.keyring_version, None);
+    // The served log signs with the key init printed.
+    let res = client
+        .get(format!("{base}/v1/log/checkpoint"))
+        .send()
+        .unwrap();
+    let c: amanat_protocol::wire::LogCheckpoint = res.json().unwrap();
+    let c = amanat_protocol::log::checkpoint::SignedCheckpoint(c.checkpoint)
+        .verify(&log_verifier)
+        .unwrap();
+    assert_eq!(c.size, 0);
 
     // The healthcheck subcommand, as operators use it.
     let hc = Command::new(BIN)

@@ -154,6 +154,32 @@ impl From<ServiceError> for ApiError {
                 "The server has no room for this document now. Try again later.",
             ),
             E::BadRequest(reason) => ApiError::bad_request(capitalise(&reason)),
+            E::BadRange(reason) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_range", capitalise(&reason))
+            }
+            E::NotPowerOfAttorney(kind) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "not_power_of_attorney",
+                format!("Only a power of attorney can be acknowledged; this document is a {kind}."),
+            ),
+            E::BadAckSignature(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_signature",
+                format!(
+                    "The acknowledgement's signature is not valid: {reason}. Sign the statement over the case's commitment, the document's id and SHA-256, the verdict, your keyring key and signed_at."
+                ),
+            ),
+            E::BadTime {
+                signed_at,
+                now,
+                max_skew,
+            } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_time",
+                format!(
+                    "signed_at ({signed_at}) is more than {max_skew} seconds from the server's time ({now}). Check your clock and sign again."
+                ),
+            ),
             // Internal or unknown: the detail is for the log only.
             _ => return ApiError::internal(detail),
         };

@@ -9,9 +9,11 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+use amanat_protocol::DocumentId;
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::wire::{
-    CaseCreated, ChallengeRequest, CreateCase, DocumentKind, KeyringAccepted, SessionRequest,
+    AckRequest, CaseCreated, ChallengeRequest, CreateCase, DocumentKind, KeyringAccepted,
+    SessionRequest, VerdictWire,
 };
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -19,6 +21,7 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::extractors::{CasePath, DocumentPath, require_content_type};
 use crate::blobs::{TmpBlob, read_chunk};
+use crate::service::log::ENTRIES_PER_QUERY;
 use crate::service::{AnySession, CaseSession, Reviewer, ServiceError, Services};
 
 type Svc = web::Data<Services>;
@@ -242,6 +245,161 @@ pub async fn upload(
         StatusCode::OK
     };
     Ok(HttpResponse::build(status).json(info))
+}
+
+/// `GET /v1/keyring/{version}`: a keyring this server accepted, for auditors.
+pub async fn get_keyring_version(
+    path: web::Path<String>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let text = path.into_inner();
+    let version = Some(text.as_str())
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<u64>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request("The keyring version in the path must be a whole number.")
+        })?;
+    let k = blocking(move || svc.keyring_at(version)).await?;
+    Ok(HttpResponse::Ok().json(k))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum AckVerdict {
+    Accepted,
+    Rejected,
+}
+
+/// The JSON of [`AckRequest`], read strictly. `AckRequest` itself cannot be deserialised:
+/// serde does not support `deny_unknown_fields` together with `flatten`, and every body fails
+/// with "unknown field `verdict`". Same fields, same meaning; it becomes an `AckRequest` at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    document_id: DocumentId,
+    verdict: AckVerdict,
+    #[serde(default)]
+    reason: Option<u16>,
+    signed_at: i64,
+    #[serde(with = "amanat_protocol::encoding::serde_b64")]
+    signature: Vec<u8>,
+}
+
+impl TryFrom<AckBody> for AckRequest {
+    type Error = ApiError;
+    fn try_from(b: AckBody) -> Result<AckRequest, ApiError> {
+        let verdict = match (b.verdict, b.reason) {
+            (AckVerdict::Accepted, None) => VerdictWire::Accepted,
+            (AckVerdict::Rejected, Some(reason)) => VerdictWire::Rejected { reason },
+            (AckVerdict::Accepted, Some(_)) => {
+                return Err(ApiError::bad_request(
+                    "An accepted power of attorney takes no reason; send reason only with \"verdict\": \"rejected\".",
+                ));
+            }
+            (AckVerdict::Rejected, None) => {
+                return Err(ApiError::bad_request(
+                    "A rejection needs a reason code: add \"reason\": N.",
+                ));
+            }
+        };
+        Ok(AckRequest {
+            document_id: b.document_id,
+            verdict,
+            signed_at: b.signed_at,
+            signature: b.signature,
+        })
+    }
+}
+
+/// `POST /v1/cases/{case}/acknowledgements`: a reviewer's signed verdict on a power of attorney.
+pub async fn acknowledge(
+    who: Reviewer,
+    path: CasePath,
+    body: web::Json<AckBody>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let req = AckRequest::try_from(body.into_inner())?;
+    let recorded = blocking(move || svc.acknowledge(&who, &path.0, &req)).await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+pub async fn log_checkpoint(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let c = blocking(move || svc.log_checkpoint()).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesQuery {
+    start: u64,
+    count: u64,
+}
+
+/// `GET /v1/log/entries?start=S&count=N`: `u32 BE length ‖ entry` for each entry, streamed
+/// from one range query per [`ENTRIES_PER_QUERY`] entries, so memory stays bounded.
+pub async fn log_entries(
+    query: web::Query<EntriesQuery>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let EntriesQuery { start, count } = query.into_inner();
+    let (start, end) = {
+        let svc = svc.clone();
+        blocking(move || svc.log_entries_range(start, count)).await?
+    };
+    let stream = futures_util::stream::unfold(Some(start), move |state| {
+        let svc = svc.clone();
+        async move {
+            let pos = state?;
+            if pos >= end {
+                return None;
+            }
+            let next = pos.saturating_add(ENTRIES_PER_QUERY).min(end);
+            match web::block(move || svc.log_entries_framed(pos, next)).await {
+                Ok(Ok(bytes)) => Some((Ok(Bytes::from(bytes)), Some(next))),
+                Ok(Err(e)) => {
+                    // The status is sent already; ending the body early is all that is left.
+                    tracing::error!("reading log entries failed: {e}");
+                    Some((Err(io::Error::other("reading log entries failed")), None))
+                }
+                Err(e) => Some((Err(io::Error::other(e.to_string())), None)),
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .streaming(stream))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionQuery {
+    index: u64,
+    size: u64,
+}
+
+pub async fn log_inclusion(
+    query: web::Query<InclusionQuery>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let InclusionQuery { index, size } = query.into_inner();
+    let proof = blocking(move || svc.log_inclusion(index, size)).await?;
+    Ok(HttpResponse::Ok().json(proof))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: u64,
+}
+
+pub async fn log_consistency(
+    query: web::Query<ConsistencyQuery>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let ConsistencyQuery { from, to } = query.into_inner();
+    let proof = blocking(move || svc.log_consistency(from, to)).await?;
+    Ok(HttpResponse::Ok().json(proof))
 }
 
 /// Any path that matches no route.

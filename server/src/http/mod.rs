@@ -48,9 +48,16 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request("The query string is not valid; uploads take ?kind=appeal-form, power-of-attorney or attachment.")
-        .logged(format!("query: {err}"))
-        .into()
+    // serde's sentence names the parameter and what was wrong with it, never server state.
+    let reason = match &err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        _ => "it could not be read".to_owned(),
+    };
+    ApiError::bad_request(format!(
+        "The query string is not valid ({reason}); see docs/protocol.md for this route's parameters."
+    ))
+    .logged(format!("query: {err}"))
+    .into()
 }
 
 /// Builds the application around shared services.

@@ -19,11 +19,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(h::list_cases))
                     .route(web::post().to(h::create_case)),
             )
+            .service(
+                web::resource("/keyring/{version}").route(web::get().to(h::get_keyring_version)),
+            )
             .service(web::resource("/cases/{case}").route(web::get().to(h::case_detail)))
+            .service(
+                web::resource("/cases/{case}/acknowledgements")
+                    .route(web::post().to(h::acknowledge)),
+            )
             .service(
                 web::resource("/cases/{case}/documents/{doc}")
                     .route(web::get().to(h::download))
                     .route(web::put().to(h::upload)),
+            )
+            .service(web::resource("/log/checkpoint").route(web::get().to(h::log_checkpoint)))
+            .service(web::resource("/log/entries").route(web::get().to(h::log_entries)))
+            .service(web::resource("/log/proof/inclusion").route(web::get().to(h::log_inclusion)))
+            .service(
+                web::resource("/log/proof/consistency").route(web::get().to(h::log_consistency)),
             )
             .service(web::resource("/auth/challenge").route(web::post().to(h::challenge)))
             .service(

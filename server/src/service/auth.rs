@@ -32,11 +32,22 @@ impl CaseSession {
 #[derive(Debug)]
 pub struct StaffSession {
     member: StaffMember,
+    /// The keyring version `member` was read from.
+    keyring_version: u64,
 }
 
 impl StaffSession {
     pub fn staff_id(&self) -> &StaffId {
         &self.member.public.id
+    }
+
+    /// The member's Ed25519 key in that keyring: what their signatures must verify under.
+    pub fn verifying_key(&self) -> &[u8; 32] {
+        &self.member.public.verifying_key
+    }
+
+    pub fn keyring_version(&self) -> u64 {
+        self.keyring_version
     }
 
     /// Narrows to a reviewer, if the current keyring says so.
@@ -52,6 +63,14 @@ pub struct Reviewer(StaffSession);
 impl Reviewer {
     pub fn staff_id(&self) -> &StaffId {
         self.0.staff_id()
+    }
+
+    pub fn verifying_key(&self) -> &[u8; 32] {
+        self.0.verifying_key()
+    }
+
+    pub fn keyring_version(&self) -> u64 {
+        self.0.keyring_version()
     }
 }
 
@@ -172,13 +191,19 @@ impl Services {
         match owner {
             SessionOwner::Case(case_id) => Ok(AnySession::Case(CaseSession { case_id }, hash)),
             SessionOwner::Staff(id) => {
-                let member = self
+                let (member, keyring_version) = self
                     .current_keyring()?
-                    .and_then(|k| k.keyring().member(&id).cloned())
+                    .and_then(|k| Some((k.keyring().member(&id).cloned()?, k.version())))
                     .ok_or(ServiceError::Unauthorized(
                         "staff member is not in the current keyring",
                     ))?;
-                Ok(AnySession::Staff(StaffSession { member }, hash))
+                Ok(AnySession::Staff(
+                    StaffSession {
+                        member,
+                        keyring_version,
+                    },
+                    hash,
+                ))
             }
         }
     }

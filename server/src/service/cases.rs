@@ -84,6 +84,7 @@ impl Services {
         let new = NewCase {
             id: req.case_id,
             auth_key: req.auth_key,
+            commitment: req.commitment,
             received_at: now(),
             grants: req
                 .grants
@@ -105,7 +106,7 @@ impl Services {
                 current,
             }),
             CaseCreated::Conflict => Err(ServiceError::Conflict(
-                "a case with this id or this auth key already exists".into(),
+                "a case with this id, auth key or log commitment already exists".into(),
             )),
         }
     }
@@ -143,6 +144,7 @@ impl Services {
             version: c.version,
             assignee: c.assignee,
             grant: found.grant,
+            commitment: c.commitment,
             documents: found.documents.iter().map(document_info).collect(),
             received_at: c.received_at,
         })
@@ -185,5 +187,6 @@ pub(crate) fn document_info(d: &DocumentRecord) -> DocumentInfo {
         sha256: d.sha256,
         length: d.length,
         received_at: d.received_at,
+        receipt: None,
     }
 }

@@ -4,6 +4,7 @@
 use amanat_protocol::Error as ProtocolError;
 use amanat_protocol::StaffId;
 use amanat_protocol::keyring::{Keyring, Role, SignedKeyring};
+use amanat_protocol::log::entry::Entry;
 use amanat_protocol::wire::Health;
 
 use super::{Result, ServiceError, Services, now};
@@ -27,7 +28,8 @@ impl Services {
             .ok_or(ServiceError::NoKeyring)
     }
 
-    /// Verifies and stores a keyring newer than the current one; returns its version.
+    /// Verifies and stores a keyring newer than the current one, logging it in the same
+    /// transaction; returns its version.
     pub fn publish_keyring(&self, signed: SignedKeyring) -> Result<u64> {
         let verified = signed.verify(&self.root).map_err(|e| match e {
             ProtocolError::UnknownRoot { .. } => ServiceError::UnknownRoot,
@@ -48,13 +50,19 @@ impl Services {
             hash: *verified.hash(),
             received_at: now(),
         };
+        let entry = Entry::KeyringPublished {
+            version,
+            hash: stored.hash,
+            published_at: stored.received_at,
+        }
+        .encode();
         for _ in 0..PUBLISH_ATTEMPTS {
             let current = self.current_keyring()?;
             let effects = effects(current.as_ref().map(|k| k.keyring()), verified.keyring());
             let current_version = current.as_ref().map(|k| k.version());
             match self
                 .store
-                .publish_keyring(&stored, current_version, &effects)?
+                .publish_keyring(&stored, current_version, &effects, &entry)?
             {
                 Published::Accepted => {
                     tracing::info!(version, "keyring published");

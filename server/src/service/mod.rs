@@ -1,17 +1,21 @@
-//! The use cases, in domain terms: publish a keyring, open a case, authenticate, store and
-//! hand out ciphertext. Everything here is synchronous and blocking; the HTTP layer runs it
-//! on the blocking pool. No actix or diesel types appear in this module's API.
+//! The use cases, in domain terms: publish keyrings, open cases, authenticate, store ciphertext,
+//! log what happened and prove it. All synchronous and blocking (the HTTP layer runs it on the
+//! blocking pool); no actix or diesel types appear in this module's API.
 
+mod ack;
 mod auth;
 mod cases;
 mod keyring;
+pub mod log;
 mod upload;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
+use amanat_protocol::wire::DocumentKind;
 
 pub use auth::{AnySession, CaseSession, Reviewer, StaffSession};
+pub use log::LogSigner;
 pub use upload::{AgeCheck, UploadPlan};
 
 use crate::blobs::BlobStore;
@@ -60,6 +64,19 @@ pub enum ServiceError {
     InsufficientStorage(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A log range (entries, proofs) outside what the log holds.
+    #[error("bad range: {0}")]
+    BadRange(String),
+    #[error("only a power of attorney can be acknowledged, this is a {0}")]
+    NotPowerOfAttorney(DocumentKind),
+    #[error("the acknowledgement's signature does not verify: {0}")]
+    BadAckSignature(&'static str),
+    #[error("signed_at {signed_at} is more than {max_skew} s from the server's time {now}")]
+    BadTime {
+        signed_at: i64,
+        now: i64,
+        max_skew: u64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -89,16 +106,18 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 pub struct Services {
     store: Store,
     blobs: BlobStore,
+    log: LogSigner,
     root: Fingerprint,
     max_document_bytes: u64,
     session_ttl_secs: u64,
 }
 
 impl Services {
-    pub fn new(config: &Config, store: Store, blobs: BlobStore) -> Services {
+    pub fn new(config: &Config, store: Store, blobs: BlobStore, log: LogSigner) -> Services {
         Services {
             store,
             blobs,
+            log,
             root: Fingerprint::of(&config.root_key),
             max_document_bytes: config.max_document_bytes,
             session_ttl_secs: config.session_ttl_secs,

@@ -3,6 +3,7 @@
 //! The caller streams bytes through an [`AgeCheck`] into a [`TmpBlob`]; nothing is buffered.
 
 use amanat_protocol::agefile::{self, HeaderInfo, MAX_HEADER};
+use amanat_protocol::log::entry::{DocumentReceived, Entry};
 use amanat_protocol::wire::{DocumentInfo, DocumentKind};
 use amanat_protocol::{CaseId, DocumentId};
 
@@ -149,8 +150,9 @@ impl Services {
         Ok(tmp)
     }
 
-    /// Makes the blob durable, then records the document. Returns its info and whether it
-    /// is new (`false`: the same bytes were already stored under this id).
+    /// Makes the blob durable, then records and logs the document. Returns its info with the
+    /// log receipt, and whether it is new (`false`: the same bytes were already stored under
+    /// this id, and the receipt is for the original entry).
     pub fn finish_upload(
         &self,
         plan: UploadPlan,
@@ -170,17 +172,35 @@ impl Services {
             length: committed.len,
             received_at: now(),
         };
+        let entry = |case: &[u8; 32]| {
+            Entry::DocumentReceived(DocumentReceived {
+                case: *case,
+                document: rec.id,
+                kind: rec.kind,
+                sha256: rec.sha256,
+                length: rec.length,
+                received_at: rec.received_at,
+            })
+            .encode()
+        };
         // A blob whose row then fails to insert stays behind, unreferenced: harmless
-        // ciphertext, and the retry that follows dedupes onto it.
-        match self.store.insert_document(&rec)? {
-            DocumentStored::Created(d) => {
-                tracing::info!(kind = %d.kind, "document stored");
-                Ok((document_info(&d), true))
+        // ciphertext, and the retry that follows dedupes onto it. The receipt is made only
+        // after the row and its log entry have committed together; if making it fails, the
+        // client's retry lands in `AlreadyThere` and gets it then.
+        let (d, logged, created) = match self.store.insert_document(&rec, entry)? {
+            DocumentStored::Created(d, logged) => {
+                tracing::info!(kind = %d.kind, index = logged.index, "document stored");
+                (d, Some(logged), true)
             }
-            DocumentStored::AlreadyThere(d) => Ok((document_info(&d), false)),
-            DocumentStored::Conflict => Err(ServiceError::Conflict(
-                "this document id is already used for other content".into(),
-            )),
-        }
+            DocumentStored::AlreadyThere(d, logged) => (d, logged, false),
+            DocumentStored::Conflict => {
+                return Err(ServiceError::Conflict(
+                    "this document id is already used for other content".into(),
+                ));
+            }
+        };
+        let mut info = document_info(&d);
+        info.receipt = logged.map(|l| self.receipt_text(&l)).transpose()?;
+        Ok((info, created))
     }
 }

@@ -6,7 +6,10 @@ use amanat_protocol::{CaseId, DocumentId, StaffId};
 use diesel::prelude::*;
 
 use super::StoreError;
-use super::schema::{cases, challenges, documents, grants, keyrings, sessions};
+use super::schema::{
+    cases, challenges, documents, grants, keyrings, log_checkpoints, log_entries, log_nodes,
+    sessions,
+};
 use crate::domain::{CaseRecord, DocumentRecord, StoredKeyring};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -29,6 +32,7 @@ pub struct CaseRow {
     pub version: i64,
     pub assignee: Option<String>,
     pub received_at: i64,
+    pub commitment: Vec<u8>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -48,6 +52,7 @@ pub struct DocumentRow {
     pub sha256: Vec<u8>,
     pub length: i64,
     pub received_at: i64,
+    pub log_index: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -67,7 +72,31 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-fn bytes32(what: &str, v: &[u8]) -> Result<[u8; 32], StoreError> {
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = log_entries)]
+pub struct LogEntryRow {
+    pub idx: i64,
+    pub entry: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = log_nodes)]
+pub struct LogNodeRow {
+    pub level: i16,
+    pub idx: i64,
+    pub hash: Vec<u8>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = log_checkpoints)]
+pub struct LogCheckpointRow {
+    pub size: i64,
+    pub note: String,
+    pub created_at: i64,
+}
+
+pub fn bytes32(what: &str, v: &[u8]) -> Result<[u8; 32], StoreError> {
     v.try_into()
         .map_err(|_| StoreError::corrupt(what, format!("expected 32 bytes, found {}", v.len())))
 }
@@ -115,6 +144,7 @@ impl TryFrom<CaseRow> for CaseRecord {
             version: r.version,
             assignee: r.assignee.as_deref().map(staff_id).transpose()?,
             received_at: r.received_at,
+            commitment: bytes32("case", &r.commitment)?,
         })
     }
 }

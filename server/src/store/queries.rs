@@ -16,11 +16,11 @@ use super::models::{
 use super::schema::{cases, challenges, documents, grants, keyrings, sessions};
 use super::{DbConnection, KeyringLock, Store, StoreError};
 use crate::domain::{
-    CaseCreated, CaseRecord, DocumentRecord, DocumentStored, GrantedCase, KeyringEffects, NewCase,
-    Published, SessionOwner, StoredKeyring,
+    AckAppended, CaseCreated, CaseRecord, DocumentRecord, DocumentStored, GrantedCase,
+    KeyringEffects, LoggedEntry, NewCase, Published, SessionOwner, StoredKeyring,
 };
 
-fn is_unique_violation(e: &DieselError) -> bool {
+pub(super) fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
@@ -44,19 +44,36 @@ impl Store {
             .transpose()
     }
 
+    /// A keyring this server accepted at some point, for auditors replaying history.
+    pub fn keyring_by_version(&self, version: u64) -> Result<Option<StoredKeyring>, StoreError> {
+        let Ok(version) = i64::try_from(version) else {
+            return Ok(None);
+        };
+        let mut c = self.conn()?;
+        keyrings::table
+            .filter(keyrings::version.eq(version))
+            .select(KeyringRow::as_select())
+            .first(&mut *c)
+            .optional()?
+            .map(StoredKeyring::try_from)
+            .transpose()
+    }
+
     pub fn keyring_version(&self) -> Result<Option<u64>, StoreError> {
         let mut c = self.conn()?;
         current_version(&mut c)
     }
 
     /// Stores `k` if its version is above the current one and the current one is still
-    /// `expected_current` (what the caller computed `effects` against), then drops the grants
-    /// and staff sessions that `effects` does not keep.
+    /// `expected_current` (what the caller computed `effects` against), drops the grants
+    /// and staff sessions that `effects` does not keep, and appends `log_entry` (its `03`
+    /// entry) to the log, all in one transaction.
     pub fn publish_keyring(
         &self,
         k: &StoredKeyring,
         expected_current: Option<u64>,
         effects: &KeyringEffects,
+        log_entry: &[u8],
     ) -> Result<Published, StoreError> {
         let row = KeyringRow {
             version: i64_of("keyring version", k.version)?,
@@ -95,6 +112,7 @@ impl Store {
                     .filter(sessions::staff_id.ne_all(&keep_sessions)),
             )
             .execute(c)?;
+            super::log::append(c, &[log_entry], k.received_at)?;
             Ok(Published::Accepted)
         })
     }
@@ -113,6 +131,7 @@ impl Store {
             version: 1,
             assignee: None,
             received_at: new.received_at,
+            commitment: new.commitment.to_vec(),
         };
         let grant_rows: Vec<GrantRow> = new
             .grants
@@ -129,7 +148,12 @@ impl Store {
                 return Ok(CaseCreated::StaleKeyring { current });
             }
             let taken: i64 = cases::table
-                .filter(cases::id.eq(&id).or(cases::auth_key.eq(&row.auth_key)))
+                .filter(
+                    cases::id
+                        .eq(&id)
+                        .or(cases::auth_key.eq(&row.auth_key))
+                        .or(cases::commitment.eq(&row.commitment)),
+                )
                 .count()
                 .get_result(c)?;
             if taken > 0 {
@@ -353,16 +377,23 @@ impl Store {
         row.map(DocumentRecord::try_from).transpose()
     }
 
-    /// Records a stored blob as a document. The same id with the same bytes in the same case
-    /// is a retry and succeeds; anything else under a taken id is a conflict.
-    pub fn insert_document(&self, rec: &DocumentRecord) -> Result<DocumentStored, StoreError> {
-        let row = DocumentRow {
+    /// Records a stored blob as a document and appends its `01` entry, which `log_entry`
+    /// builds from the case's commitment, in the same transaction: a document is stored if
+    /// and only if it is logged. The same id with the same bytes in the same case is a retry
+    /// and returns the original entry; anything else under a taken id is a conflict.
+    pub fn insert_document(
+        &self,
+        rec: &DocumentRecord,
+        log_entry: impl FnOnce(&[u8; 32]) -> Vec<u8>,
+    ) -> Result<DocumentStored, StoreError> {
+        let mut row = DocumentRow {
             id: rec.id.to_string(),
             case_id: rec.case_id.to_string(),
             kind: rec.kind.as_str().to_owned(),
             sha256: rec.sha256.to_vec(),
             length: i64_of("document length", rec.length)?,
             received_at: rec.received_at,
+            log_index: None,
         };
         self.write(KeyringLock::None, |c| {
             let existing: Option<DocumentRow> = documents::table
@@ -371,25 +402,115 @@ impl Store {
                 .first(c)
                 .optional()?;
             if let Some(existing) = existing {
+                let log_index = existing.log_index;
                 let existing = DocumentRecord::try_from(existing)?;
                 let same = existing.case_id == rec.case_id
                     && existing.sha256 == rec.sha256
                     && existing.kind == rec.kind
                     && existing.length == rec.length;
-                return Ok(if same {
-                    DocumentStored::AlreadyThere(existing)
-                } else {
-                    DocumentStored::Conflict
-                });
+                if !same {
+                    return Ok(DocumentStored::Conflict);
+                }
+                let logged = match log_index {
+                    None => None,
+                    Some(i) => {
+                        let i = u64_of("document log index", i)?;
+                        Some(super::log::entry(c, i)?.ok_or_else(|| {
+                            StoreError::corrupt("document", format!("log entry {i} is missing"))
+                        })?)
+                    }
+                };
+                return Ok(DocumentStored::AlreadyThere(existing, logged));
             }
+            let commitment: Vec<u8> = cases::table
+                .filter(cases::id.eq(&row.case_id))
+                .select(cases::commitment)
+                .first(c)?;
+            let commitment = super::models::bytes32("case", &commitment)?;
+            let entry = log_entry(&commitment);
+            // The entry goes in only after the row: a failed insert must not leave an entry
+            // behind (SQLite keeps the transaction usable after a constraint error).
             match diesel::insert_into(documents::table)
                 .values(&row)
                 .execute(c)
             {
-                Ok(_) => Ok(DocumentStored::Created(rec.clone())),
-                Err(e) if is_unique_violation(&e) => Ok(DocumentStored::Conflict),
-                Err(e) => Err(e.into()),
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Ok(DocumentStored::Conflict),
+                Err(e) => return Err(e.into()),
             }
+            let index = super::log::append(c, &[&entry], rec.received_at)?;
+            row.log_index = Some(i64_of("log index", index)?);
+            diesel::update(documents::table.filter(documents::id.eq(&row.id)))
+                .set(documents::log_index.eq(row.log_index))
+                .execute(c)?;
+            Ok(DocumentStored::Created(
+                rec.clone(),
+                LoggedEntry { index, entry },
+            ))
+        })
+    }
+
+    /// The case's commitment and one of its documents, provided `staff` holds a grant for it.
+    pub fn acknowledgement_subject(
+        &self,
+        case: &CaseId,
+        doc: &DocumentId,
+        staff: &StaffId,
+    ) -> Result<Option<([u8; 32], DocumentRecord)>, StoreError> {
+        let mut c = self.conn()?;
+        let case = case.to_string();
+        let commitment: Option<Vec<u8>> = cases::table
+            .inner_join(grants::table)
+            .filter(cases::id.eq(&case))
+            .filter(grants::staff_id.eq(staff.as_str()))
+            .select(cases::commitment)
+            .first(&mut *c)
+            .optional()?;
+        let Some(commitment) = commitment else {
+            return Ok(None);
+        };
+        let row: Option<DocumentRow> = documents::table
+            .filter(documents::id.eq(doc.to_string()))
+            .filter(documents::case_id.eq(&case))
+            .select(DocumentRow::as_select())
+            .first(&mut *c)
+            .optional()?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((
+            super::models::bytes32("case", &commitment)?,
+            DocumentRecord::try_from(row)?,
+        )))
+    }
+
+    /// Appends an acknowledgement's `02` entry, provided the keyring the reviewer's key was
+    /// checked against is still current and the reviewer still holds a grant for the case.
+    /// Shares the keyring lock with case creation, so no keyring is published meanwhile.
+    pub fn append_acknowledgement(
+        &self,
+        case: &CaseId,
+        staff: &StaffId,
+        keyring_version: u64,
+        entry: &[u8],
+        now: i64,
+    ) -> Result<AckAppended, StoreError> {
+        let case = case.to_string();
+        self.write(KeyringLock::Shared, |c| {
+            if current_version(c)? != Some(keyring_version) {
+                return Ok(AckAppended::KeyringChanged);
+            }
+            let granted: i64 = grants::table
+                .filter(grants::case_id.eq(&case))
+                .filter(grants::staff_id.eq(staff.as_str()))
+                .count()
+                .get_result(c)?;
+            if granted == 0 {
+                return Ok(AckAppended::NoGrant);
+            }
+            let index = super::log::append(c, &[entry], now)?;
+            Ok(AckAppended::Appended(LoggedEntry {
+                index,
+                entry: entry.to_vec(),
+            }))
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Diesel's view of the tables in `migrations/{sqlite,postgres}`; one schema for both
-//! backends, so only types both support: Text (ids), Binary (bytes), BigInt (times, sizes).
+//! backends, so only types both support: Text (ids, notes), Binary (bytes), BigInt (times,
+//! sizes, log indexes), SmallInt (tree levels).
 //! Kept by hand, in step with the migrations (the store tests exercise every column).
 
 diesel::table! {
@@ -21,6 +22,7 @@ diesel::table! {
         version -> BigInt,
         assignee -> Nullable<Text>,
         received_at -> BigInt,
+        commitment -> Binary,
     }
 }
 
@@ -40,6 +42,7 @@ diesel::table! {
         sha256 -> Binary,
         length -> BigInt,
         received_at -> BigInt,
+        log_index -> Nullable<BigInt>,
     }
 }
 
@@ -60,8 +63,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    log_head (id) {
+        id -> SmallInt,
+        size -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_entries (idx) {
+        idx -> BigInt,
+        entry -> Binary,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_nodes (level, idx) {
+        level -> SmallInt,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    log_checkpoints (size) {
+        size -> BigInt,
+        note -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(grants -> cases (case_id));
 diesel::joinable!(documents -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
-    keyrings, cases, grants, documents, challenges, sessions
+    keyrings,
+    cases,
+    grants,
+    documents,
+    challenges,
+    sessions,
+    log_head,
+    log_entries,
+    log_nodes,
+    log_checkpoints
 );

@@ -1,0 +1,272 @@
+//! The transparency log's use cases: signed checkpoints, inclusion and consistency proofs
+//! composed from stored perfect subtrees (O(log n) nodes, fetched in one query, never a
+//! rebuild), receipts for entries already committed, and the entries themselves for auditors.
+
+use std::collections::HashMap;
+
+use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
+use amanat_protocol::log::merkle::{self, Hash, NodeId, Prover};
+use amanat_protocol::log::note::{NoteError, NoteVerifier};
+use amanat_protocol::log::receipt::Receipt;
+use amanat_protocol::wire::{B64Hash, LogCheckpoint, LogProof};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::SigningKey;
+
+use super::{Result, ServiceError, Services, now};
+use crate::domain::LoggedEntry;
+use crate::store::Store;
+
+/// The most entries one `GET /v1/log/entries` returns.
+pub const MAX_ENTRIES_PER_REQUEST: u64 = 100_000;
+/// Entries read from the database per query while streaming: bounded memory, few queries.
+pub const ENTRIES_PER_QUERY: u64 = 10_000;
+
+/// The log's signed-note identity: its origin and its Ed25519 key.
+pub struct LogSigner {
+    origin: String,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for LogSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LogSigner({}, {})",
+            self.origin,
+            STANDARD.encode(self.key.verifying_key().as_bytes())
+        )
+    }
+}
+
+impl LogSigner {
+    /// Checks that `origin` can name a note signer (non-empty, no spaces, no '+').
+    pub fn new(origin: &str, seed: &[u8; 32]) -> Result<LogSigner, NoteError> {
+        let key = SigningKey::from_bytes(seed);
+        NoteVerifier::new(origin, key.verifying_key().to_bytes())?;
+        Ok(LogSigner {
+            origin: origin.to_owned(),
+            key,
+        })
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// What an auditor verifies this log's checkpoints with.
+    pub fn verifier(&self) -> Result<NoteVerifier, NoteError> {
+        NoteVerifier::new(&self.origin, self.public_key())
+    }
+
+    fn sign(&self, size: u64, root: Hash) -> Result<(Checkpoint, SignedCheckpoint)> {
+        let c = Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root,
+        };
+        let signed = c
+            .sign(&self.key)
+            .map_err(|e| ServiceError::Internal(format!("cannot sign a checkpoint: {e}")))?;
+        Ok((c, signed))
+    }
+}
+
+/// A prover over nodes fetched beforehand; a missing node is a corrupt store.
+fn prover(
+    nodes: &HashMap<NodeId, Hash>,
+) -> Prover<impl FnMut(NodeId) -> Result<Hash, ServiceError> + '_> {
+    Prover::new(move |id: NodeId| {
+        nodes.get(&id).copied().ok_or_else(|| {
+            ServiceError::Internal(format!("log node {id:?} is missing from the database"))
+        })
+    })
+}
+
+/// Signs the checkpoint for `size`/`root` and stores it unless one of that size exists. A
+/// stored one with another root would mean the log's history changed: that is refused loudly
+/// rather than signed over. (The same root under another key or origin is an operator's key
+/// rotation; the new signature is returned, the stored note kept.)
+fn sign_and_store(
+    store: &Store,
+    signer: &LogSigner,
+    size: u64,
+    root: Hash,
+) -> Result<SignedCheckpoint> {
+    let (checkpoint, signed) = signer.sign(size, root)?;
+    let stored = store.insert_checkpoint(size, &signed.0, now())?;
+    if stored != signed.0 {
+        let text = stored.find("\n\n").map(|i| &stored[..=i]).ok_or_else(|| {
+            ServiceError::Internal(format!("stored checkpoint {size} is malformed"))
+        })?;
+        let old = Checkpoint::parse(text).map_err(|e| {
+            ServiceError::Internal(format!("stored checkpoint {size} is malformed: {e}"))
+        })?;
+        if old.size != checkpoint.size || old.root != checkpoint.root {
+            return Err(ServiceError::Internal(format!(
+                "the log's root for size {size} differs from the checkpoint signed earlier: the database was altered"
+            )));
+        }
+        tracing::warn!(
+            size,
+            "a stored checkpoint was signed by another log key or origin"
+        );
+    }
+    Ok(signed)
+}
+
+/// Signs (and stores) a checkpoint for the log's current size; an empty log gets the
+/// checkpoint of the empty tree.
+pub fn checkpoint(store: &Store, signer: &LogSigner) -> Result<SignedCheckpoint> {
+    let (size, nodes) = store.log_size_and_nodes(|n| {
+        merkle::needed(|p| {
+            let _ = p.root(n);
+        })
+    })?;
+    let root = prover(&nodes).root(size)?;
+    sign_and_store(store, signer, size, root)
+}
+
+/// RFC 9162 inclusion proof of leaf `index` in the tree of `size`; `index < size <= current`.
+pub fn inclusion_proof(store: &Store, index: u64, size: u64) -> Result<Vec<Hash>> {
+    let ids = merkle::needed(|p| {
+        let _ = p.inclusion(index, size);
+    });
+    let nodes = store.log_nodes(&ids)?;
+    prover(&nodes).inclusion(index, size)
+}
+
+/// RFC 9162 consistency proof from `size1` to `size2`; `0 < size1 <= size2 <= current`.
+pub fn consistency_proof(store: &Store, size1: u64, size2: u64) -> Result<Vec<Hash>> {
+    let ids = merkle::needed(|p| {
+        let _ = p.consistency(size1, size2);
+    });
+    let nodes = store.log_nodes(&ids)?;
+    prover(&nodes).consistency(size1, size2)
+}
+
+/// The receipt for an entry whose transaction has committed: the checkpoint of the log's
+/// current size (which covers it) and the inclusion proof in that size.
+pub fn receipt(store: &Store, signer: &LogSigner, logged: &LoggedEntry) -> Result<Receipt> {
+    let index = logged.index;
+    let (size, nodes) = store.log_size_and_nodes(|n| {
+        merkle::needed(|p| {
+            let _ = p.root(n);
+            if index < n {
+                let _ = p.inclusion(index, n);
+            }
+        })
+    })?;
+    if index >= size {
+        return Err(ServiceError::Internal(format!(
+            "entry {index} is not in the log of size {size}: receipts are for committed entries"
+        )));
+    }
+    let mut p = prover(&nodes);
+    let root = p.root(size)?;
+    let proof = p.inclusion(index, size)?;
+    let checkpoint = sign_and_store(store, signer, size, root)?;
+    Ok(Receipt {
+        entry: logged.entry.clone(),
+        index,
+        proof,
+        checkpoint,
+    })
+}
+
+fn wire_proof(proof: Vec<Hash>) -> LogProof {
+    LogProof {
+        proof: proof.into_iter().map(B64Hash).collect(),
+    }
+}
+
+impl Services {
+    /// The log's identity, for `init` output and tests.
+    pub fn log_signer(&self) -> &LogSigner {
+        &self.log
+    }
+
+    pub(super) fn receipt_text(&self, logged: &LoggedEntry) -> Result<String> {
+        Ok(receipt(&self.store, &self.log, logged)?.encode())
+    }
+
+    pub fn log_checkpoint(&self) -> Result<LogCheckpoint> {
+        Ok(LogCheckpoint {
+            checkpoint: checkpoint(&self.store, &self.log)?.0,
+        })
+    }
+
+    pub fn log_inclusion(&self, index: u64, size: u64) -> Result<LogProof> {
+        let current = self.store.log_size()?;
+        if !(index < size && size <= current) {
+            return Err(ServiceError::BadRange(format!(
+                "an inclusion proof needs index < size <= {current} (the log's size), got index={index}, size={size}"
+            )));
+        }
+        Ok(wire_proof(inclusion_proof(&self.store, index, size)?))
+    }
+
+    pub fn log_consistency(&self, from: u64, to: u64) -> Result<LogProof> {
+        let current = self.store.log_size()?;
+        if !(0 < from && from <= to && to <= current) {
+            return Err(ServiceError::BadRange(format!(
+                "a consistency proof needs 0 < from <= to <= {current} (the log's size), got from={from}, to={to}"
+            )));
+        }
+        Ok(wire_proof(consistency_proof(&self.store, from, to)?))
+    }
+
+    /// Checks an entries request and returns the range `[start, end)` to send; `end` is fixed
+    /// now, so entries appended while streaming are left for the next request.
+    pub fn log_entries_range(&self, start: u64, count: u64) -> Result<(u64, u64)> {
+        if !(1..=MAX_ENTRIES_PER_REQUEST).contains(&count) {
+            return Err(ServiceError::BadRange(format!(
+                "count must be between 1 and {MAX_ENTRIES_PER_REQUEST}, got {count}"
+            )));
+        }
+        let size = self.store.log_size()?;
+        if start > size {
+            return Err(ServiceError::BadRange(format!(
+                "start={start} is beyond the log's size {size}"
+            )));
+        }
+        Ok((start, start.saturating_add(count).min(size)))
+    }
+
+    /// Entries `[start, end)` framed as `u32 big-endian length ‖ entry` each.
+    pub fn log_entries_framed(&self, start: u64, end: u64) -> Result<Vec<u8>> {
+        let entries = self.store.log_entries(start, end)?;
+        let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 4).sum());
+        for e in entries {
+            let len = u32::try_from(e.len())
+                .map_err(|_| ServiceError::Internal("a log entry is over 4 GiB".into()))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&e);
+        }
+        Ok(out)
+    }
+
+    /// A keyring this server accepted, exactly as published, re-verified against the root.
+    pub fn keyring_at(&self, version: u64) -> Result<SignedKeyring> {
+        let stored = self
+            .store
+            .keyring_by_version(version)?
+            .ok_or_else(|| ServiceError::NotFound(format!("no keyring version {version}")))?;
+        let signed = SignedKeyring {
+            root_key: stored.root_key,
+            body: stored.body,
+            signature: stored.signature,
+        };
+        signed.verify(&self.root).map_err(|e| {
+            ServiceError::Internal(format!(
+                "stored keyring version {version} does not verify: {e}"
+            ))
+        })?;
+        Ok(signed)
+    }
+}
