@@ -30,8 +30,6 @@ pub struct InitOptions {
     pub database_url: Option<String>,
     /// Default: 127.0.0.1:8443.
     pub listen: Option<SocketAddr>,
-    /// The log's origin in its checkpoints. Default: `amanat.invalid/log-<8 random hex>`.
-    pub log_origin: Option<String>,
 }
 
 /// What `init` made.
@@ -75,11 +73,22 @@ fn mkdir_private(path: &Path) -> Result<(), Error> {
         )))
 }
 
+/// Makes the data directory, with the log named `amanat.invalid/log-<8 random hex digits>`.
 pub fn init_data_dir(opts: &InitOptions) -> Result<InitReport, Error> {
+    init_data_dir_with_log_origin(opts, None)
+}
+
+/// Makes the data directory; `log_origin` names the log in its checkpoints (`--log-origin`).
+/// (A separate function rather than a field of [`InitOptions`], so that callers who build
+/// that struct literally keep compiling.)
+pub fn init_data_dir_with_log_origin(
+    opts: &InitOptions,
+    log_origin: Option<&str>,
+) -> Result<InitReport, Error> {
     // Checked first, so a typo in the key or origin leaves nothing behind.
     let root_key = crate::config::parse_root_key(&opts.root_key)?;
-    let log_origin = match &opts.log_origin {
-        Some(o) => o.clone(),
+    let log_origin = match log_origin {
+        Some(o) => o.to_owned(),
         None => {
             let tag: [u8; 4] = rand::random();
             format!(

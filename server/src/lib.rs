@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 use actix_web::{HttpServer, web};
 
 pub use config::{Config, ConfigError};
-pub use init::{InitOptions, InitReport, init_data_dir};
+pub use init::{InitOptions, InitReport, init_data_dir, init_data_dir_with_log_origin};
 
 use crate::blobs::BlobStore;
 use crate::service::{LogSigner, Services};

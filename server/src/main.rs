@@ -85,9 +85,9 @@ fn main() -> ExitCode {
                 hostnames,
                 database_url,
                 listen: None,
-                log_origin,
             },
             listen,
+            log_origin,
         ),
         Command::Serve {
             config,
@@ -113,7 +113,7 @@ fn main() -> ExitCode {
 
 type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
-fn init(mut opts: InitOptions, listen: Option<String>) -> Result {
+fn init(mut opts: InitOptions, listen: Option<String>, log_origin: Option<String>) -> Result {
     opts.listen = listen
         .map(|l| {
             l.parse().map_err(|_| {
@@ -121,7 +121,7 @@ fn init(mut opts: InitOptions, listen: Option<String>) -> Result {
             })
         })
         .transpose()?;
-    let report = amanat_server::init_data_dir(&opts)?;
+    let report = amanat_server::init_data_dir_with_log_origin(&opts, log_origin.as_deref())?;
     println!("config: {}", report.config_path.display());
     println!("certificate sha256: {}", report.cert_sha256);
     // For the keyring: `amanat admin keyring set-log --origin … --key …`.

@@ -210,14 +210,16 @@ fn tmp_files(blob_dir: &std::path::Path) -> usize {
 fn scenario(database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let root = RootKey::generate();
-    let report = amanat_server::init_data_dir(&amanat_server::InitOptions {
-        data_dir: dir.path().join("data"),
-        root_key: B64.encode(root.public().as_bytes()),
-        hostnames: vec![],
-        database_url,
-        listen: None,
-        log_origin: Some("amanat.example/test-log".into()),
-    })
+    let report = amanat_server::init_data_dir_with_log_origin(
+        &amanat_server::InitOptions {
+            data_dir: dir.path().join("data"),
+            root_key: B64.encode(root.public().as_bytes()),
+            hostnames: vec![],
+            database_url,
+            listen: None,
+        },
+        Some("amanat.example/test-log"),
+    )
     .unwrap();
     assert_eq!(report.log_origin, "amanat.example/test-log");
     let log_key: [u8; 32] = B64
