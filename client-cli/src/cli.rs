@@ -89,6 +89,10 @@ pub struct SubmitArgs {
     /// nothing is written to this device: receipts are only printed.
     #[arg(long, value_name = "DIR")]
     pub receipt: Option<PathBuf>,
+    /// The language of the questions and messages: kk, ru or en (default: from the locale).
+    /// Without --form, a wizard asks for the appeal form in the terminal.
+    #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
+    pub lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod commands;
 mod error;
+mod i18n;
 mod secrets;
 
 use std::process::ExitCode;

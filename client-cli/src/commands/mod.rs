@@ -8,6 +8,7 @@ pub mod codename;
 pub mod demo;
 pub mod staff;
 pub mod submit;
+pub mod wizard;
 
 use std::io::Write;
 use std::path::Path;

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{Api, Endpoint};
 use crate::cli::SubmitArgs;
-use crate::commands::format_bytes;
+use crate::commands::{format_bytes, wizard};
 use crate::error::{CliError, Result};
 
 /// A document about to be encrypted: where its bytes come from and what it is.
@@ -74,12 +74,20 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
 }
 
 /// Reads and checks everything locally before anything touches the network.
+/// Without `--form`, the wizard asks for the form in the terminal (in memory only).
 fn collect(args: &SubmitArgs) -> Result<Vec<Outgoing>> {
     let mut docs = Vec::new();
+    let tr = crate::i18n::Tr::new(crate::i18n::choose(args.lang.as_deref())?)?;
     if let Some(path) = &args.form {
         let text =
             std::fs::read_to_string(path).map_err(|e| CliError::file("read the form", path, e))?;
-        docs.push(form_doc(&text, &path.display().to_string())?);
+        docs.push(wizard::checked_form_doc(
+            &text,
+            &path.display().to_string(),
+            &tr,
+        )?);
+    } else if let Some(form) = wizard::interactive(&tr)? {
+        docs.push(wizard::to_doc(&form)?);
     }
     if let Some(path) = &args.poa {
         docs.push(file_doc(DocumentKind::PowerOfAttorney, path)?);

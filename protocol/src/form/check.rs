@@ -317,14 +317,7 @@ impl Checker {
 
     pub fn time(&mut self, field: &str, value: Option<&str>) {
         let Some(v) = value else { return };
-        let ok = v.len() == 5
-            && v.as_bytes()[2] == b':'
-            && matches!((v[..2].parse::<u32>(), v[3..].parse::<u32>()), (Ok(h), Ok(m)) if h < 24 && m < 60)
-            && v[..2]
-                .bytes()
-                .chain(v[3..].bytes())
-                .all(|b| b.is_ascii_digit());
-        if !ok {
+        if !is_time(v) {
             self.bad(field, ProblemKind::BadTime);
         }
     }
@@ -354,6 +347,16 @@ impl Checker {
             self.bad(part_field, ProblemKind::BadPart { max: PART_MAX });
         }
     }
+}
+
+/// Whether `v` is a time of day written `HH:MM`.
+pub fn is_time(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && [b[0], b[1], b[3], b[4]].iter().all(u8::is_ascii_digit)
+        && (b[0] - b'0') * 10 + (b[1] - b'0') < 24
+        && (b[3] - b'0') * 10 + (b[4] - b'0') < 60
 }
 
 /// Whether `s` is a well-formed article number of the Administrative or Criminal Code.
@@ -666,6 +669,8 @@ mod tests {
         for good in ["488", "73-1", "405", "1", "174-12"] {
             assert!(is_article(good), "{good}");
         }
+        assert!(is_time("00:00") && is_time("23:59"));
+        assert!(!is_time("24:00") && !is_time("9:05") && !is_time("é:00") && !is_time("12.30"));
         for bad in ["", "4888", "-1", "488-", "488-123", "488.6", "١٧٤"] {
             assert!(!is_article(bad), "{bad}");
         }

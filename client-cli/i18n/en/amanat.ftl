@@ -1,0 +1,220 @@
+# The amanat client's interface, English. Every key here must exist in ru/ and kk/ too
+# (client-cli/tests/wizard.rs checks). Keep the problem-* sentences identical to the
+# protocol crate's Display texts: tests pin them.
+
+## The wizard
+
+wizard-intro = Appeal form to the foundation. Answer the questions one by one; press Enter to skip those marked (optional).
+wizard-nothing-saved = Nothing is written to this device: your answers stay in memory and are encrypted before anything is sent. To stop at any time, press Ctrl-D.
+wizard-fill-now = Fill in the appeal form now?
+wizard-optional = (optional)
+wizard-yes-no = [y/n]
+wizard-yes-words = y, yes
+wizard-no-words = n, no
+wizard-answer-yes-no = Please answer y (yes) or n (no).
+wizard-required = This answer is needed.
+wizard-not-a-number = Write a number, digits only.
+wizard-choose-one = Type the number of one item from the list.
+wizard-choose-many = Type the numbers that apply, separated by commas (Enter for none).
+wizard-lookalike = The word “{ $word }” mixes look-alike letters of different alphabets (for example a Latin “a” inside a Cyrillic name). Keep it exactly as typed?
+wizard-add-another = Add another one?
+wizard-confirm = Encrypt and send this form? Nothing has left this device yet.
+wizard-cancelled = Cancelled: nothing was sent and nothing was saved.
+wizard-still-problems = The form still has problems:
+wizard-list-empty = none
+
+## Sections
+
+section-identity = About you
+section-family = Family members
+section-incidents = Detentions and other incidents
+section-interrogations = Interrogations
+section-admin = Administrative cases
+section-criminal = Criminal cases
+section-health = Torture, ill-treatment, health
+section-pressure = Other pressure
+section-attachments = Documents you attach
+section-consent = What the foundation may publish
+section-summary = Please check your answers
+
+add-family = Was a family member touched by the persecution? Add one?
+add-incident = Were you detained, questioned or otherwise targeted (at a rally, for a post …)? Add an incident?
+add-interrogation = Were you interrogated? Add an interrogation?
+add-admin = Was there an administrative case against you (e.g. article 488)? Add one?
+add-criminal = Was there a criminal case in which you were a witness, suspect or accused? Add one?
+add-health = Were you tortured, ill-treated, or harmed in your health? Add it?
+add-pressure = Other pressure (surveillance, employer, family, exit ban …)? Add it?
+add-attachment = Will you attach documents (court decisions, photos …)? Describe one?
+
+## Fields
+
+field-surname = Surname
+field-given-name = Given name
+field-patronymic = Patronymic (-ovich, -ovna, -uly, -kyzy …)
+field-other-spellings = Other spellings of your name, separated by commas
+field-age = Age, in years
+field-date-of-birth = Date of birth (YYYY-MM-DD)
+field-city = Home city, town or province
+field-country-abroad = If you live abroad now: the country
+field-status-abroad = Your status there (e.g. asylum seeker)
+field-citizenship = Citizenship
+field-occupation = Occupation or role (blogger, journalist, trade unionist …)
+field-relation = Relation (mother, son, husband …)
+field-relative-age = Their age
+field-relative-note = What happened to them
+field-event = What was it?
+field-date = Date (YYYY-MM-DD)
+field-start-time = From what time (HH:MM)
+field-end-time = Until what time (HH:MM)
+field-incident-city = City or town
+field-place = Place (square, street, police station)
+field-activity = What were you doing (protesting, passing by, filming …)?
+field-detained = Were you detained?
+field-authorities = Who was there?
+field-flags = What happened to you?
+field-recorded = What did they write down about you?
+field-papers = Did they make you sign anything?
+field-items-seized = Items seized
+field-injuries = Injuries
+field-minors = Were minors present?
+field-description = Describe what happened
+field-body = Which body questioned you?
+field-brought-by = How were you brought in?
+field-questions = What were you asked?
+field-threats = Threats and demands
+field-admin-article = Administrative Code article (e.g. 488)
+field-part = Part of the article
+field-hearing-night = Was the hearing at night?
+field-lawyer-present = Was a lawyer present?
+field-outcome = Outcome
+field-arrest-days = Days of arrest
+field-fine = Fine, in whole tenge
+field-status = Your status in the case
+field-criminal-article = Criminal Code article (e.g. 174)
+field-basis = What does the charge rest on?
+field-restraint = Measure of restraint
+field-sentence = Sentence and bans
+field-repentance = Were you forced to “repent” publicly?
+field-what-was-done = What was done to you?
+field-facility = Where (facility)
+field-findings = Medical findings
+field-care-denied = Was medical care denied?
+field-complaint-filed = Did you file a complaint?
+field-hospitalised = Were you forcibly hospitalised?
+field-pressure-kind = What kind of pressure?
+field-attachment-kind = What is the document?
+field-note = Note
+field-publish-name = May the foundation publish your name in the list of complainants?
+field-publish-age = May it publish your age?
+field-publish-city = May it publish your city?
+field-publish-occupation = May it publish your occupation?
+
+## Lists
+
+event-rally-2018-05-10 = Detention at the 10 May 2018 rally against torture and political persecution
+event-rally-2018-06-23 = Detention at the 23 June 2018 rally for free education
+event-preventive-2018-07-06 = Preventive detention on 6 July 2018
+event-ep-delegation-2018-09 = Detention on 17–18 September 2018 (European Parliament delegation)
+event-blue-balloons = Detained or questioned for blue balloons or ribbons
+event-explanatory-note = Interrogated to hand over an “explanatory note”
+event-social-media-prosecution = Prosecuted for posts in social-network chats
+event-other = Something else (describe it)
+
+authority-police = police
+authority-internal-affairs = internal affairs
+authority-national-security = national security committee
+authority-prosecutor = prosecutor's office
+authority-local-administration = local administration (akimat)
+authority-plain-clothes = people in plain clothes
+authority-other = other
+
+flag-lawyer-denied = a lawyer was denied
+flag-call-denied = a call to relatives was denied
+flag-phone-seized = phone seized
+flag-videos-deleted = videos deleted
+flag-fingerprinted = fingerprinted
+flag-photographed = photographed
+
+recorded-id-number = ID number
+recorded-address = address
+recorded-workplace = workplace
+recorded-family = family
+recorded-phone-imei = phone IMEI
+recorded-other = other
+
+paper-explanatory-note = an “explanatory note”
+paper-renunciation = a renunciation
+paper-pledge-not-to-attend = a pledge not to attend rallies
+paper-other = other
+
+brought-summons = by summons
+brought-forced = by force
+brought-lured = lured by a pretext
+brought-other = other
+
+outcome-arrest = administrative arrest
+outcome-fine = fine
+outcome-warning = warning
+outcome-closed = case closed
+outcome-pending = not decided yet
+
+status-witness = witness
+status-suspect = suspect
+status-accused = accused
+status-convicted = convicted
+status-acquitted = acquitted
+
+pressure-surveillance = surveillance
+pressure-family = pressure through family
+pressure-school = pressure through school or university
+pressure-employer = pressure through the employer
+pressure-landlord = pressure through the landlord
+pressure-exit-ban = exit ban
+pressure-wanted-list = put on a wanted list
+pressure-extradition = extradition request
+pressure-attack = attack
+pressure-lawyer-pressured = the lawyer was pressured
+pressure-other = other
+
+attachment-seizure-record = seizure record
+attachment-interrogation-record = interrogation record
+attachment-court-decision = court decision
+attachment-photo = photo
+attachment-video = video
+attachment-medical-record = medical record
+attachment-other = other
+
+## Summary
+
+summary-yes = yes
+summary-no = no
+summary-days = { $days } days
+summary-tenge = { $tenge } tenge
+
+## Validation (same sentences as the protocol crate's English)
+
+problem-syntax = the file is not a valid form: { $detail }
+problem-version = must be 1 or 2
+problem-empty = must not be empty
+problem-text = must be at most { $max } printable characters
+problem-age = must be between { $min } and { $max }
+problem-unknown-event = must be one of { $events }
+problem-other-needs-text = say what happened when the event is "other"
+problem-bad-date = must be a real date written YYYY-MM-DD
+problem-future-date = must not be in the future
+problem-date-order = must not be earlier than { $after }
+problem-bad-time = must be a time written HH:MM, e.g. 14:30
+problem-bad-article = must be an article number such as 488 or 73-1 (the part goes in its own field)
+problem-bad-part = must be a part number from 1 to { $max }
+problem-arrest-days = must be a number of days from 1 to { $max }
+problem-missing-arrest-days = give the number of days of arrest
+problem-fine = must be a whole number of tenge from 1 to { $max }
+problem-missing-fine = give the fine in whole tenge
+problem-only-with-outcome = only applies when the outcome is { $outcome }
+problem-document-number = must be the document's number: 6 to 12 letters and digits
+problem-no-powers = name at least one power granted
+
+form-has-problems = the appeal form { $label } has problems:
+form-fix-hint = fix these fields and run the command again; nothing was sent
+lang-unknown = unknown language { $lang }
+lang-hint = use --lang kk, --lang ru or --lang en

@@ -1,0 +1,218 @@
+# amanat клиентінің интерфейсі, қазақша. Кілттер en/ және ru/ файлдарындағыдай.
+
+## Толтыру шебері
+
+wizard-intro = Қорға өтініш. Сұрақтарға кезекпен жауап беріңіз; (міндетті емес) деп белгіленгендерін Enter пернесімен өткізіп жіберуге болады.
+wizard-nothing-saved = Бұл құрылғыға ештеңе жазылмайды: жауаптарыңыз тек жадта сақталады және жіберілмес бұрын шифрланады. Кез келген уақытта тоқтату үшін Ctrl-D басыңыз.
+wizard-fill-now = Өтінішті қазір толтырасыз ба?
+wizard-optional = (міндетті емес)
+wizard-yes-no = [и/ж]
+wizard-yes-words = и, иә, y, yes
+wizard-no-words = ж, жоқ, n, no
+wizard-answer-yes-no = «и» (иә) немесе «ж» (жоқ) деп жауап беріңіз.
+wizard-required = Бұл жауап қажет.
+wizard-not-a-number = Санды тек цифрмен жазыңыз.
+wizard-choose-one = Тізімнен бір тармақтың нөмірін енгізіңіз.
+wizard-choose-many = Сәйкес тармақтардың нөмірлерін үтір арқылы енгізіңіз (ешқайсысы болмаса — Enter).
+wizard-lookalike = «{ $word }» сөзінде әртүрлі әліпбилердің ұқсас әріптері араласқан (мысалы, кирилл есіміндегі латын «a»). Жазылғандай қалдырасыз ба?
+wizard-add-another = Тағы біреуін қосасыз ба?
+wizard-confirm = Осы өтінішті шифрлап, жібересіз бе? Әзірге бұл құрылғыдан ештеңе шыққан жоқ.
+wizard-cancelled = Бас тартылды: ештеңе жіберілмеді және ештеңе сақталмады.
+wizard-still-problems = Өтініште әлі де қателер бар:
+wizard-list-empty = жоқ
+
+## Бөлімдер
+
+section-identity = Өзіңіз туралы
+section-family = Отбасы мүшелері
+section-incidents = Ұстаулар және басқа оқиғалар
+section-interrogations = Жауап алулар
+section-admin = Әкімшілік істер
+section-criminal = Қылмыстық істер
+section-health = Азаптау, қатыгездік, денсаулық
+section-pressure = Басқа қысым
+section-attachments = Қоса берілетін құжаттар
+section-consent = Қор нені жариялай алады
+section-summary = Жауаптарыңызды тексеріңіз
+
+add-family = Қудалау отбасы мүшелеріңізге әсер етті ме? Қосасыз ба?
+add-incident = Сізді ұстады, жауап алды немесе басқаша қудалады ма (митингте, жазба үшін …)? Оқиға қосасыз ба?
+add-interrogation = Сізден жауап алды ма? Жауап алуды қосасыз ба?
+add-admin = Сізге қарсы әкімшілік іс болды ма (мысалы, 488-бап)? Қосасыз ба?
+add-criminal = Сіз куә, күдікті немесе айыпталушы болған қылмыстық іс болды ма? Қосасыз ба?
+add-health = Сізді азаптады ма, қатыгездік көрсетті ме, денсаулығыңызға зиян келді ме? Қосасыз ба?
+add-pressure = Басқа қысым (аңду, жұмыс беруші, отбасы, шетелге шығуға тыйым …)? Қосасыз ба?
+add-attachment = Құжаттар қоса бересіз бе (сот шешімдері, фото …)? Біреуін сипаттайсыз ба?
+
+## Өрістер
+
+field-surname = Тегі
+field-given-name = Аты
+field-patronymic = Әкесінің аты (-ұлы, -қызы, -ович, -овна …)
+field-other-spellings = Атыңыздың басқа жазылулары, үтір арқылы
+field-age = Жасы, толық жыл
+field-date-of-birth = Туған күні (ЖЖЖЖ-АА-КК)
+field-city = Тұратын қала, елді мекен немесе облыс
+field-country-abroad = Қазір шетелде тұрсаңыз: ел
+field-status-abroad = Ондағы мәртебеңіз (мысалы, баспана іздеуші)
+field-citizenship = Азаматтығы
+field-occupation = Кәсібі (блогер, журналист, кәсіподақ белсендісі …)
+field-relation = Туыстығы (анасы, ұлы, күйеуі …)
+field-relative-age = Жасы
+field-relative-note = Оған не болды
+field-event = Бұл не болды?
+field-date = Күні (ЖЖЖЖ-АА-КК)
+field-start-time = Қай уақыттан (СС:ММ)
+field-end-time = Қай уақытқа дейін (СС:ММ)
+field-incident-city = Қала немесе елді мекен
+field-place = Орны (алаң, көше, полиция бөлімі)
+field-activity = Сіз не істеп жүрдіңіз (наразылық, жанынан өту, түсіру …)?
+field-detained = Сізді ұстады ма?
+field-authorities = Кім болды?
+field-flags = Сізге не болды?
+field-recorded = Сіз туралы не жазып алды?
+field-papers = Сізді бірдеңеге қол қоюға мәжбүрледі ме?
+field-items-seized = Тәркіленген заттар
+field-injuries = Жарақаттар
+field-minors = Кәмелетке толмағандар болды ма?
+field-description = Не болғанын сипаттаңыз
+field-body = Қай орган жауап алды?
+field-brought-by = Сізді қалай әкелді?
+field-questions = Сізден не сұрады?
+field-threats = Қоқан-лоққылар мен талаптар
+field-admin-article = ӘҚБтК бабы (мысалы, 488)
+field-part = Баптың бөлігі
+field-hearing-night = Сот түнде өтті ме?
+field-lawyer-present = Адвокат болды ма?
+field-outcome = Нәтижесі
+field-arrest-days = Қамаудың тәулік саны
+field-fine = Айыппұл, бүтін теңгемен
+field-status = Істегі мәртебеңіз
+field-criminal-article = ҚК бабы (мысалы, 174)
+field-basis = Айыптау неге негізделген?
+field-restraint = Бұлтартпау шарасы
+field-sentence = Үкім және тыйымдар
+field-repentance = Сізді көпшілік алдында «өкінуге» мәжбүрледі ме?
+field-what-was-done = Сізге не істеді?
+field-facility = Қайда (мекеме)
+field-findings = Медициналық қорытындылар
+field-care-denied = Сізге медициналық көмек көрсетуден бас тартты ма?
+field-complaint-filed = Шағым бердіңіз бе?
+field-hospitalised = Сізді мәжбүрлеп ауруханаға жатқызды ма?
+field-pressure-kind = Қандай қысым?
+field-attachment-kind = Бұл қандай құжат?
+field-note = Ескертпе
+field-publish-name = Қор сіздің атыңызды өтініш берушілер тізімінде жариялай ала ма?
+field-publish-age = Жасыңызды жариялай ала ма?
+field-publish-city = Қалаңызды жариялай ала ма?
+field-publish-occupation = Кәсібіңізді жариялай ала ма?
+
+## Тізімдер
+
+event-rally-2018-05-10 = 2018 жылғы 10 мамырдағы азаптау мен саяси қудалауға қарсы митингте ұстау
+event-rally-2018-06-23 = 2018 жылғы 23 маусымдағы тегін білім беру үшін митингте ұстау
+event-preventive-2018-07-06 = 2018 жылғы 6 шілдедегі алдын ала ұстау
+event-ep-delegation-2018-09 = 2018 жылғы 17–18 қыркүйектегі ұстау (Еуропарламент делегациясы)
+event-blue-balloons = Көк шарлар немесе ленталар үшін ұстау не жауап алу
+event-explanatory-note = «Түсініктеме» жазуды талап етіп жауап алу
+event-social-media-prosecution = Әлеуметтік желі чаттарындағы жазбалар үшін қудалау
+event-other = Басқа (сипаттаңыз)
+
+authority-police = полиция
+authority-internal-affairs = ішкі істер органдары
+authority-national-security = ҰҚК
+authority-prosecutor = прокуратура
+authority-local-administration = әкімдік
+authority-plain-clothes = азаматша киінген адамдар
+authority-other = басқа
+
+flag-lawyer-denied = адвокатқа рұқсат бермеді
+flag-call-denied = туыстарға қоңырау шалуға рұқсат бермеді
+flag-phone-seized = телефонды тәркіледі
+flag-videos-deleted = бейнелерді өшірді
+flag-fingerprinted = саусақ іздерін алды
+flag-photographed = суретке түсірді
+
+recorded-id-number = жеке куәлік нөмірі
+recorded-address = мекенжай
+recorded-workplace = жұмыс орны
+recorded-family = отбасы
+recorded-phone-imei = телефонның IMEI нөмірі
+recorded-other = басқа
+
+paper-explanatory-note = «түсініктеме»
+paper-renunciation = сенімнен бас тарту
+paper-pledge-not-to-attend = митингтерге бармау туралы міндеттеме
+paper-other = басқа
+
+brought-summons = шақыру қағазымен
+brought-forced = күштеп
+brought-lured = алдап, сылтаумен
+brought-other = басқа
+
+outcome-arrest = әкімшілік қамауға алу
+outcome-fine = айыппұл
+outcome-warning = ескерту
+outcome-closed = іс қысқартылды
+outcome-pending = әлі шешілмеді
+
+status-witness = куә
+status-suspect = күдікті
+status-accused = айыпталушы
+status-convicted = сотталған
+status-acquitted = ақталған
+
+pressure-surveillance = аңду
+pressure-family = отбасы арқылы қысым
+pressure-school = мектеп не университет арқылы қысым
+pressure-employer = жұмыс беруші арқылы қысым
+pressure-landlord = пәтер иесі арқылы қысым
+pressure-exit-ban = шетелге шығуға тыйым
+pressure-wanted-list = іздеуге жарияланды
+pressure-extradition = экстрадиция туралы сұрау
+pressure-attack = шабуыл
+pressure-lawyer-pressured = адвокатқа қысым
+pressure-other = басқа
+
+attachment-seizure-record = тәркілеу хаттамасы
+attachment-interrogation-record = жауап алу хаттамасы
+attachment-court-decision = сот шешімі
+attachment-photo = фото
+attachment-video = бейне
+attachment-medical-record = медициналық құжат
+attachment-other = басқа
+
+## Қорытынды
+
+summary-yes = иә
+summary-no = жоқ
+summary-days = { $days } тәулік
+summary-tenge = { $tenge } теңге
+
+## Тексеру
+
+problem-syntax = файл дұрыс өтініш емес: { $detail }
+problem-version = 1 немесе 2 болуы керек
+problem-empty = бос болмауы керек
+problem-text = { $max } баспа таңбасынан аспауы керек
+problem-age = { $min } мен { $max } аралығында болуы керек
+problem-unknown-event = мыналардың бірі болуы керек: { $events }
+problem-other-needs-text = оқиға «басқа» болса, не болғанын жазыңыз
+problem-bad-date = ЖЖЖЖ-АА-КК түріндегі нақты күн болуы керек
+problem-future-date = болашақтағы күн болмауы керек
+problem-date-order = { $after } күнінен ерте болмауы керек
+problem-bad-time = СС:ММ түріндегі уақыт болуы керек, мысалы 14:30
+problem-bad-article = 488 немесе 73-1 сияқты бап нөмірі болуы керек (бөлігі бөлек жазылады)
+problem-bad-part = 1-ден { $max }-ге дейінгі бөлік нөмірі болуы керек
+problem-arrest-days = 1-ден { $max }-ге дейінгі тәулік саны болуы керек
+problem-missing-arrest-days = қамаудың тәулік санын көрсетіңіз
+problem-fine = 1-ден { $max }-ге дейінгі бүтін теңге болуы керек
+problem-missing-fine = айыппұлды бүтін теңгемен көрсетіңіз
+problem-only-with-outcome = нәтижесі { $outcome } болғанда ғана көрсетіледі
+problem-document-number = құжат нөмірі: 6-дан 12-ге дейін латын әрпі мен цифр
+problem-no-powers = кемінде бір өкілеттікті көрсетіңіз
+
+form-has-problems = { $label } өтінішінде қателер бар:
+form-fix-hint = осы өрістерді түзетіп, команданы қайта іске қосыңыз; ештеңе жіберілмеді
+lang-unknown = белгісіз тіл { $lang }
+lang-hint = --lang kk, --lang ru немесе --lang en көрсетіңіз

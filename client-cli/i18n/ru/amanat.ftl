@@ -1,0 +1,218 @@
+# Интерфейс клиента amanat, русский. Ключи те же, что в en/ и kk/.
+
+## Мастер заполнения
+
+wizard-intro = Обращение в фонд. Отвечайте на вопросы по очереди; вопросы с пометкой (необязательно) можно пропустить клавишей Enter.
+wizard-nothing-saved = На это устройство ничего не записывается: ответы хранятся только в памяти и шифруются до отправки. Чтобы прервать заполнение, нажмите Ctrl-D.
+wizard-fill-now = Заполнить обращение сейчас?
+wizard-optional = (необязательно)
+wizard-yes-no = [д/н]
+wizard-yes-words = д, да, y, yes
+wizard-no-words = н, нет, n, no
+wizard-answer-yes-no = Ответьте «д» (да) или «н» (нет).
+wizard-required = Этот ответ нужен.
+wizard-not-a-number = Напишите число, только цифры.
+wizard-choose-one = Введите номер одного пункта из списка.
+wizard-choose-many = Введите номера подходящих пунктов через запятую (Enter — ни одного).
+wizard-lookalike = В слове «{ $word }» смешаны похожие буквы разных алфавитов (например, латинская «a» в кириллическом имени). Оставить как написано?
+wizard-add-another = Добавить ещё?
+wizard-confirm = Зашифровать и отправить это обращение? Пока ничего не покинуло это устройство.
+wizard-cancelled = Отменено: ничего не отправлено и ничего не сохранено.
+wizard-still-problems = В обращении остались ошибки:
+wizard-list-empty = нет
+
+## Разделы
+
+section-identity = О вас
+section-family = Члены семьи
+section-incidents = Задержания и другие случаи
+section-interrogations = Допросы
+section-admin = Административные дела
+section-criminal = Уголовные дела
+section-health = Пытки, жестокое обращение, здоровье
+section-pressure = Другое давление
+section-attachments = Прилагаемые документы
+section-consent = Что фонд может опубликовать
+section-summary = Проверьте ваши ответы
+
+add-family = Затронуло ли преследование членов вашей семьи? Добавить?
+add-incident = Вас задерживали, допрашивали или преследовали (на митинге, за публикацию …)? Добавить случай?
+add-interrogation = Вас допрашивали? Добавить допрос?
+add-admin = Было ли против вас административное дело (например, статья 488)? Добавить?
+add-criminal = Было ли уголовное дело, где вы свидетель, подозреваемый или обвиняемый? Добавить?
+add-health = Вас пытали, с вами жестоко обращались, пострадало здоровье? Добавить?
+add-pressure = Другое давление (слежка, работодатель, семья, запрет на выезд …)? Добавить?
+add-attachment = Вы приложите документы (решения суда, фото …)? Описать документ?
+
+## Поля
+
+field-surname = Фамилия
+field-given-name = Имя
+field-patronymic = Отчество (-ович, -овна, -улы, -кызы …)
+field-other-spellings = Другие написания вашего имени, через запятую
+field-age = Возраст, полных лет
+field-date-of-birth = Дата рождения (ГГГГ-ММ-ДД)
+field-city = Город, посёлок или область проживания
+field-country-abroad = Если вы сейчас за границей: страна
+field-status-abroad = Ваш статус там (например, ищущий убежища)
+field-citizenship = Гражданство
+field-occupation = Род занятий (блогер, журналист, профсоюзный активист …)
+field-relation = Кем приходится (мать, сын, муж …)
+field-relative-age = Возраст
+field-relative-note = Что с ним или с ней произошло
+field-event = Что это было?
+field-date = Дата (ГГГГ-ММ-ДД)
+field-start-time = С какого времени (ЧЧ:ММ)
+field-end-time = До какого времени (ЧЧ:ММ)
+field-incident-city = Город или посёлок
+field-place = Место (площадь, улица, отделение полиции)
+field-activity = Что вы делали (протестовали, проходили мимо, снимали …)?
+field-detained = Вас задержали?
+field-authorities = Кто присутствовал?
+field-flags = Что с вами происходило?
+field-recorded = Что о вас записали?
+field-papers = Вас заставили что-то подписать?
+field-items-seized = Изъятые вещи
+field-injuries = Травмы
+field-minors = Присутствовали ли несовершеннолетние?
+field-description = Опишите, что произошло
+field-body = Какой орган вас допрашивал?
+field-brought-by = Как вас доставили?
+field-questions = О чём вас спрашивали?
+field-threats = Угрозы и требования
+field-admin-article = Статья КоАП (например, 488)
+field-part = Часть статьи
+field-hearing-night = Суд был ночью?
+field-lawyer-present = Был ли адвокат?
+field-outcome = Итог
+field-arrest-days = Суток ареста
+field-fine = Штраф, в целых тенге
+field-status = Ваш статус в деле
+field-criminal-article = Статья УК (например, 174)
+field-basis = На чём основано обвинение?
+field-restraint = Мера пресечения
+field-sentence = Приговор и запреты
+field-repentance = Вас заставили публично «покаяться»?
+field-what-was-done = Что с вами сделали?
+field-facility = Где (учреждение)
+field-findings = Медицинские заключения
+field-care-denied = Вам отказали в медицинской помощи?
+field-complaint-filed = Вы подали жалобу?
+field-hospitalised = Вас принудительно госпитализировали?
+field-pressure-kind = Какое давление?
+field-attachment-kind = Что это за документ?
+field-note = Примечание
+field-publish-name = Может ли фонд опубликовать ваше имя в списке заявителей?
+field-publish-age = Может ли фонд опубликовать ваш возраст?
+field-publish-city = Может ли фонд опубликовать ваш город?
+field-publish-occupation = Может ли фонд опубликовать ваш род занятий?
+
+## Списки
+
+event-rally-2018-05-10 = Задержание на митинге 10 мая 2018 года против пыток и политических преследований
+event-rally-2018-06-23 = Задержание на митинге 23 июня 2018 года за бесплатное образование
+event-preventive-2018-07-06 = Превентивное задержание 6 июля 2018 года
+event-ep-delegation-2018-09 = Задержание 17–18 сентября 2018 года (делегация Европарламента)
+event-blue-balloons = Задержание или допрос за голубые шары или ленты
+event-explanatory-note = Допрос с требованием написать «объяснительную»
+event-social-media-prosecution = Преследование за сообщения в чатах соцсетей
+event-other = Другое (опишите)
+
+authority-police = полиция
+authority-internal-affairs = органы внутренних дел
+authority-national-security = КНБ
+authority-prosecutor = прокуратура
+authority-local-administration = акимат
+authority-plain-clothes = люди в штатском
+authority-other = другое
+
+flag-lawyer-denied = не допустили адвоката
+flag-call-denied = не дали позвонить родным
+flag-phone-seized = изъяли телефон
+flag-videos-deleted = удалили видео
+flag-fingerprinted = сняли отпечатки пальцев
+flag-photographed = сфотографировали
+
+recorded-id-number = номер удостоверения
+recorded-address = адрес
+recorded-workplace = место работы
+recorded-family = семья
+recorded-phone-imei = IMEI телефона
+recorded-other = другое
+
+paper-explanatory-note = «объяснительную»
+paper-renunciation = отказ от убеждений
+paper-pledge-not-to-attend = обязательство не ходить на митинги
+paper-other = другое
+
+brought-summons = по повестке
+brought-forced = принудительно
+brought-lured = обманом, под предлогом
+brought-other = другое
+
+outcome-arrest = административный арест
+outcome-fine = штраф
+outcome-warning = предупреждение
+outcome-closed = дело прекращено
+outcome-pending = решения ещё нет
+
+status-witness = свидетель
+status-suspect = подозреваемый
+status-accused = обвиняемый
+status-convicted = осуждённый
+status-acquitted = оправданный
+
+pressure-surveillance = слежка
+pressure-family = давление через семью
+pressure-school = давление через школу или вуз
+pressure-employer = давление через работодателя
+pressure-landlord = давление через арендодателя
+pressure-exit-ban = запрет на выезд
+pressure-wanted-list = объявлен в розыск
+pressure-extradition = запрос об экстрадиции
+pressure-attack = нападение
+pressure-lawyer-pressured = давление на адвоката
+pressure-other = другое
+
+attachment-seizure-record = протокол изъятия
+attachment-interrogation-record = протокол допроса
+attachment-court-decision = решение суда
+attachment-photo = фото
+attachment-video = видео
+attachment-medical-record = медицинский документ
+attachment-other = другое
+
+## Сводка
+
+summary-yes = да
+summary-no = нет
+summary-days = { $days } сут.
+summary-tenge = { $tenge } тенге
+
+## Проверка
+
+problem-syntax = файл не является правильной формой: { $detail }
+problem-version = должно быть 1 или 2
+problem-empty = не может быть пустым
+problem-text = не более { $max } печатных символов
+problem-age = должно быть от { $min } до { $max }
+problem-unknown-event = должно быть одно из: { $events }
+problem-other-needs-text = если событие «другое», опишите, что произошло
+problem-bad-date = нужна настоящая дата в виде ГГГГ-ММ-ДД
+problem-future-date = дата не может быть в будущем
+problem-date-order = не может быть раньше, чем { $after }
+problem-bad-time = нужно время в виде ЧЧ:ММ, например 14:30
+problem-bad-article = нужен номер статьи, например 488 или 73-1 (часть указывается отдельно)
+problem-bad-part = номер части от 1 до { $max }
+problem-arrest-days = число суток от 1 до { $max }
+problem-missing-arrest-days = укажите, на сколько суток арест
+problem-fine = целое число тенге от 1 до { $max }
+problem-missing-fine = укажите штраф в целых тенге
+problem-only-with-outcome = указывается, только если итог — { $outcome }
+problem-document-number = номер документа: от 6 до 12 латинских букв и цифр
+problem-no-powers = укажите хотя бы одно полномочие
+
+form-has-problems = в обращении { $label } есть ошибки:
+form-fix-hint = исправьте эти поля и запустите команду снова; ничего не отправлено
+lang-unknown = неизвестный язык { $lang }
+lang-hint = укажите --lang kk, --lang ru или --lang en
