@@ -182,9 +182,17 @@ pub fn describe(e: &Entry) -> String {
             &b64(&a.ack.reviewer)[..12],
             format_time(a.ack.signed_at)
         ),
-        Entry::StaffAction { case, actor, action, at } => format!(
+        Entry::StaffAction {
+            case,
+            actor,
+            action,
+            at,
+        } => format!(
             "staff action {} by key {}… on case commitment {}… at {}",
-            serde_json::to_value(action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            serde_json::to_value(action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             &b64(actor)[..12],
             &hex(case)[..16],
             format_time(*at)
@@ -265,7 +273,7 @@ struct CaseFacts {
     accepted: bool,
 }
 
-fn audit_log(
+pub fn audit_log(
     api: &Api,
     root: Fingerprint,
     min_version: u64,
@@ -466,9 +474,14 @@ fn account(
         }
         Entry::StaffAction { actor, .. } => {
             f.staff_actions += 1;
-            let staff_ok = in_force.as_ref().is_some_and(|k| k.keyring().member_by_key(&actor).is_some());
+            let staff_ok = in_force
+                .as_ref()
+                .is_some_and(|k| k.keyring().member_by_key(&actor).is_some());
             if !staff_ok {
-                problems.push(format!("entry {i}: a staff action by key {} that is in no keyring in force", b64(&actor)));
+                problems.push(format!(
+                    "entry {i}: a staff action by key {} that is in no keyring in force",
+                    b64(&actor)
+                ));
             }
         }
         Entry::KeyringPublished {
@@ -554,7 +567,13 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(CliError::new(format!("reading the log failed: {e}"))),
+            // A log whose rows are missing or damaged cannot be streamed to the end; the
+            // server breaks off. That is the log's integrity failing, not the network's.
+            Err(e) => {
+                return Err(integrity(&format!(
+                    "the server broke off while serving the log's entries ({e}): entries are missing or unreadable"
+                )));
+            }
         }
     }
     Ok(n)

@@ -44,7 +44,7 @@ const SECRET_WORD: &str = "Демонстрационова";
 
 fn step(n: u32, text: &str) {
     println!();
-    println!("━━━ [{n}/7] {text}");
+    println!("━━━ [{n}/8] {text}");
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
@@ -107,11 +107,18 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         root: fingerprint.to_string(),
         min_keyring_version: 0,
     };
-    let outcome = journey(dir, &pass, &root, &server_args, &root_args, &data);
+    let log_key: [u8; 32] = amanat_protocol::encoding::from_b64("log key", &report.log_public_key)?
+        .try_into()
+        .map_err(|_| CliError::new("the server's log key is not 32 bytes"))?;
+    let log = amanat_protocol::keyring::LogKey {
+        origin: report.log_origin.clone(),
+        key: log_key,
+    };
+    let outcome = journey(dir, &pass, &root, &server_args, &root_args, &data, &log);
     server.stop();
     outcome?;
 
-    step(7, "Cleaning up");
+    step(8, "Cleaning up");
     if args.keep {
         let kept = work.keep();
         println!("Kept {}.", kept.display());
@@ -130,6 +137,7 @@ fn journey(
     server_args: &ServerArgs,
     root_args: &RootArgs,
     data: &Path,
+    log: &amanat_protocol::keyring::LogKey,
 ) -> Result<()> {
     step(
         3,
@@ -144,9 +152,14 @@ fn journey(
     )?;
     let keyring_path = dir.join("keyring.json");
     let v = admin::amend(&keyring_path, root, |k| {
+        k.log = Some(log.clone());
         admin::add_member(k, keys.public(), &["reviewer".into()])
     })?;
-    println!("Signed keyring version {} with the root key.", v.version());
+    println!(
+        "Signed keyring version {} with the root key; it names Aigerim and the server's transparency log {}.",
+        v.version(),
+        log.origin
+    );
     let endpoint = Endpoint::new(
         &server_args.server,
         server_args.server_cert.as_deref(),
@@ -276,9 +289,31 @@ fn journey(
                 .unwrap_or("-"),
         );
     }
+    if let Some(poa) = submitted
+        .documents
+        .iter()
+        .find(|d| d.kind == amanat_protocol::wire::DocumentKind::PowerOfAttorney)
+    {
+        println!("Aigerim checks the power of attorney and signs her acceptance into the log:");
+        staff::ack(
+            &saved,
+            &keys,
+            &submitted.case_id.to_string(),
+            &poa.document_id.to_string(),
+            amanat_protocol::log::entry::Verdict::Accepted,
+            None,
+        )?;
+    }
     println!(
         "The complainant can come back with the codename printed above; the server never saw it."
     );
+
+    step(
+        7,
+        "Auditor: counts complete cases from the public log alone, reading nothing",
+    );
+    let fingerprint = amanat_protocol::keyring::Fingerprint::parse(&root_args.root)?;
+    crate::commands::audit::audit_log(&api, fingerprint, 0, None, false)?;
     Ok(())
 }
 

@@ -410,9 +410,10 @@ pub fn open(
         tmp.persist_noclobber(&path)
             .map_err(|e| CliError::file("write", &path, e.error))?;
         println!(
-            "  {name}  ({}, received {})",
+            "  {name}  ({}, received {}, document {})",
             format_bytes(meta.length),
-            format_time(doc.received_at)
+            format_time(doc.received_at),
+            doc.document_id
         );
         written.push((meta, path));
     }
