@@ -16,6 +16,8 @@ use super::{DbConnection, KeyringLock, MultiBackend, Store, StoreError};
 use crate::domain::LoggedEntry;
 
 const HEAD: i16 = 1;
+/// Rows per INSERT: 3 binds each, well under SQLite's 32 766 and PostgreSQL's 65 535.
+const INSERT_CHUNK: usize = 2_000;
 
 fn head_size(c: &mut DbConnection) -> Result<u64, StoreError> {
     let size: i64 = log_head::table
@@ -86,15 +88,15 @@ pub(super) fn append(c: &mut DbConnection, entries: &[&[u8]], now: i64) -> Resul
             .ok_or_else(|| StoreError::corrupt("log node", format!("{id:?} is missing")))?;
         stack.push((id, hash));
     }
+    let mut entry_rows = Vec::with_capacity(entries.len());
+    let mut node_rows = Vec::with_capacity(entries.len() * 2);
     for (i, entry) in entries.iter().enumerate() {
         let index = start + i as u64;
-        diesel::insert_into(log_entries::table)
-            .values(&LogEntryRow {
-                idx: i64_of("log index", index)?,
-                entry: entry.to_vec(),
-                created_at: now,
-            })
-            .execute(c)?;
+        entry_rows.push(LogEntryRow {
+            idx: i64_of("log index", index)?,
+            entry: entry.to_vec(),
+            created_at: now,
+        });
         let mut cur = (NodeId { level: 0, index }, merkle::leaf_hash(entry));
         for id in merkle::completed_by(index) {
             if id.level > 0 {
@@ -109,13 +111,41 @@ pub(super) fn append(c: &mut DbConnection, entries: &[&[u8]], now: i64) -> Resul
                 }
                 cur = (id, merkle::node_hash(&left_hash, &cur.1));
             }
-            diesel::insert_into(log_nodes::table)
-                .values(&node_row(cur.0, &cur.1)?)
-                .execute(c)?;
+            node_rows.push(node_row(cur.0, &cur.1)?);
         }
         stack.push(cur);
     }
+    insert_rows(c, &entry_rows, &node_rows)?;
     Ok(start)
+}
+
+/// Multi-row inserts, one round trip per chunk rather than per row (which is what makes bulk
+/// filling fast on PostgreSQL). The multi-backend connection cannot express a batch insert,
+/// so each backend gets the same statement through its own connection type.
+fn insert_rows(
+    c: &mut DbConnection,
+    entries: &[LogEntryRow],
+    nodes: &[LogNodeRow],
+) -> Result<(), StoreError> {
+    macro_rules! insert_all {
+        ($conn:expr) => {{
+            for chunk in entries.chunks(INSERT_CHUNK) {
+                diesel::insert_into(log_entries::table)
+                    .values(chunk)
+                    .execute($conn)?;
+            }
+            for chunk in nodes.chunks(INSERT_CHUNK) {
+                diesel::insert_into(log_nodes::table)
+                    .values(chunk)
+                    .execute($conn)?;
+            }
+        }};
+    }
+    match c {
+        DbConnection::Sqlite(conn) => insert_all!(conn),
+        DbConnection::Postgres(conn) => insert_all!(conn),
+    }
+    Ok(())
 }
 
 /// Reads the given nodes in one query: one `level = l AND idx IN (…)` term per level.
