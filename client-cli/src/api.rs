@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amanat_protocol::encoding::{from_hex, hex};
-use amanat_protocol::ids::{CaseId, DocumentId};
+use amanat_protocol::ids::{CaseId, DocumentId, StaffId};
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::wire::{
-    AckRecorded, AckRequest, CaseCreated, CaseDetail, CaseSummary, Challenge, ChallengeRequest,
-    CreateCase, DocumentInfo, DocumentKind, ErrorBody, KeyringAccepted, LogCheckpoint, LogProof,
-    Session, SessionRequest,
+    AckRecorded, AckRequest, ActivityRecord, CaseCreated, CaseDetail, CaseSummary, Challenge,
+    ChallengeRequest, CreateCase, DocumentInfo, DocumentKind, ErrorBody, GrantPut, KeyringAccepted,
+    LogCheckpoint, LogProof, MyCase, Session, SessionRequest, SetAssignee, SetStatus,
 };
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -246,6 +246,44 @@ impl Api {
             self.http
                 .post(self.url(&format!("/v1/cases/{case}/acknowledgements")))
                 .json(ack),
+        )
+    }
+
+    /// A complainant's own case.
+    pub fn me(&self) -> Result<MyCase, Failure> {
+        self.json(self.http.get(self.url("/v1/me")))
+    }
+
+    pub fn set_status(&self, case: CaseId, body: &SetStatus) -> Result<CaseSummary, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/cases/{case}/status")))
+                .json(body),
+        )
+    }
+
+    pub fn set_assignee(&self, case: CaseId, body: &SetAssignee) -> Result<CaseSummary, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/cases/{case}/assignee")))
+                .json(body),
+        )
+    }
+
+    pub fn put_grant(&self, case: CaseId, staff: &StaffId, body: &GrantPut) -> Result<(), Failure> {
+        self.send(
+            self.http
+                .put(self.url(&format!("/v1/cases/{case}/grants/{staff}")))
+                .json(body)
+                .timeout(Duration::from_secs(120)),
+        )
+        .map(|_| ())
+    }
+
+    pub fn activity(&self, case: CaseId) -> Result<Vec<ActivityRecord>, Failure> {
+        self.json(
+            self.http
+                .get(self.url(&format!("/v1/cases/{case}/activity"))),
         )
     }
 

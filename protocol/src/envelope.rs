@@ -68,11 +68,21 @@ pub fn seal<W: Write>(
     content: impl Read,
     out: W,
 ) -> Result<W> {
+    seal_multi(std::slice::from_ref(recipient), meta, content, out)
+}
+
+/// [`seal`] to several recipients (reviewers' notes are encrypted to every reviewer).
+pub fn seal_multi<W: Write>(
+    recipients: &[age::x25519::Recipient],
+    meta: &DocumentMeta,
+    content: impl Read,
+    out: W,
+) -> Result<W> {
     let meta_json = meta.encode()?;
     let unpadded = meta.container_len(meta_json.len());
     let padded = padding::padded_len(unpadded);
     with_age_writer(
-        std::iter::once(recipient as &dyn age::Recipient),
+        recipients.iter().map(|r| r as &dyn age::Recipient),
         out,
         |w| {
             w.write_all(MAGIC)?;
