@@ -30,7 +30,7 @@ pub enum Command {
     Codename(CodenameCommand),
     /// Foundation staff: keys, login, cases.
     #[command(subcommand)]
-    Staff(StaffCommand),
+    Staff(StaffCli),
     /// The admin: the root key and the keyring.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -129,6 +129,58 @@ pub struct StaffKeyArgs {
     pub key: PathBuf,
     #[command(flatten)]
     pub passphrase: PassphraseArgs,
+}
+
+/// The staff subcommands: the core ones, plus the report and the search over decrypted
+/// cases (kept apart so each has its own module).
+#[derive(Subcommand, Debug)]
+pub enum StaffCli {
+    #[command(flatten)]
+    Core(StaffCommand),
+    /// Write the annex and the figures from every case you can open (decrypted in memory).
+    #[command(
+        after_help = "Example:\n  amanat staff report --out ./annex --format md,csv,html --key aigerim.key\n  amanat staff report --out ./annex --encrypt --key aigerim.key\n\nOnly complete cases (appeal form + accepted power of attorney) are listed, with only the\nfields each person agreed to publish, in Russian collation. Nothing else is written to disk;\nwith --encrypt, not even the report is plaintext: it is age-encrypted to your own key."
+    )]
+    Report(ReportArgs),
+    /// Find cases by name, place or words, ignoring case and Cyrillic/Latin spelling.
+    #[command(
+        after_help = "Example:\n  amanat staff search 'Nurlan Yerlanuly' --key aigerim.key\n  amanat staff search Қарағанды --key aigerim.key\n\nCases are decrypted in memory; results are printed, nothing is written to disk."
+    )]
+    Search(SearchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Folder to write the report into (created; must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Comma-separated: md, csv, html (and json for the raw figures).
+    #[arg(long, value_delimiter = ',', default_value = "md,csv,html")]
+    pub format: Vec<String>,
+    /// Write every file age-encrypted to your own key instead of in plaintext.
+    #[arg(long)]
+    pub encrypt: bool,
+    /// The report's language: kk, ru or en (default: from the locale). Names are sorted in
+    /// Russian order whatever the language.
+    #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
+    pub lang: Option<String>,
+    #[command(flatten)]
+    pub key: StaffKeyArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SearchArgs {
+    /// Words to look for; every word must occur.
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
+    pub lang: Option<String>,
+    #[command(flatten)]
+    pub key: StaffKeyArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -82,6 +82,15 @@ impl Tr {
         self.loader.get_args(key, map)
     }
 
+    /// A message whose arguments are numbers, so plural forms are chosen by them.
+    pub fn get_nums(&self, key: &str, args: &[(&str, i64)]) -> String {
+        let map: HashMap<&str, fluent::FluentValue> = args
+            .iter()
+            .map(|(k, v)| (*k, fluent::FluentValue::from(*v)))
+            .collect();
+        self.loader.get_args(key, map)
+    }
+
     /// A validation problem's sentence, without the field path.
     pub fn problem_message(&self, p: &Problem) -> String {
         self.get_args(&format!("problem-{}", p.kind.key()), &p.kind.args())
@@ -191,6 +200,25 @@ mod tests {
             Tr::new(Language::Kk).unwrap().problem(&p),
             "identity.age: 10 мен 120 аралығында болуы керек"
         );
+    }
+
+    #[test]
+    fn plurals_follow_the_number() {
+        let ru = Tr::new(Language::Ru).unwrap();
+        let h = |p: i64, c: i64| ru.get_nums("report-headline", &[("people", p), ("places", c)]);
+        assert_eq!(h(1, 1), "1 человек из 1 населённого пункта");
+        assert_eq!(h(3, 2), "3 человека из 2 населённых пунктов");
+        assert_eq!(h(129, 19), "129 человек из 19 населённых пунктов");
+        assert_eq!(h(21, 21), "21 человек из 21 населённого пункта");
+        let en = Tr::new(Language::En).unwrap();
+        assert_eq!(
+            en.get_nums("report-headline", &[("people", 129), ("places", 19)]),
+            "129 people from 19 cities and towns"
+        );
+        assert_eq!(en.get_nums("report-aged", &[("age", 34)]), "aged 34");
+        assert_eq!(ru.get_nums("report-aged", &[("age", 34)]), "34 года");
+        assert_eq!(ru.get_nums("report-aged", &[("age", 25)]), "25 лет");
+        assert_eq!(ru.get_nums("report-aged", &[("age", 41)]), "41 год");
     }
 
     #[test]

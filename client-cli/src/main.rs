@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AdminCommand, Cli, CodenameCommand, Command};
+use crate::cli::{AdminCommand, Cli, CodenameCommand, Command, StaffCli};
 use crate::error::Result;
 use crate::secrets::PassphraseSource;
 
@@ -31,7 +31,9 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Submit(args) => commands::submit::run(&args),
         Command::Codename(CodenameCommand::Check { stdin }) => commands::codename::check(stdin),
-        Command::Staff(cmd) => commands::staff::run(&cmd),
+        Command::Staff(StaffCli::Core(cmd)) => commands::staff::run(&cmd),
+        Command::Staff(StaffCli::Report(args)) => commands::report::run_args(&args),
+        Command::Staff(StaffCli::Search(args)) => commands::search::run_args(&args),
         Command::Admin(AdminCommand::Init { out, passphrase }) => {
             let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
             commands::admin::init(&out, &pass).map(|_| ())

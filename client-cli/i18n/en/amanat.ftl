@@ -218,3 +218,53 @@ form-has-problems = the appeal form { $label } has problems:
 form-fix-hint = fix these fields and run the command again; nothing was sent
 lang-unknown = unknown language { $lang }
 lang-hint = use --lang kk, --lang ru or --lang en
+
+## The report (staff)
+
+report-title = List of persons on whose behalf this complaint has been filed
+report-headline = { $people } { $people ->
+    [one] person
+   *[other] people
+  } from { $places } { $places ->
+    [one] city or town
+   *[other] cities and towns
+  }
+report-aged = aged { $age }
+report-age-not-stated = age not stated
+report-name-withheld = [name withheld at the person's request]
+report-place-withheld = Place not published
+report-figures = Figures (complete cases only)
+report-by-event = Complainants per event
+report-event = Event
+report-people = People
+report-by-kind = Kinds of persecution
+report-detentions = Detentions: { $count } (of { $people } people)
+report-arrests = Administrative arrests: { $count }, { $days } days in total
+report-fines = Fines: { $count }, { $tenge } tenge in total
+report-criminal = Criminal cases: { $count }
+report-chart-detentions = Detentions
+report-chart-arrests = Administrative arrests
+report-chart-fines = Fines
+report-chart-criminal = Criminal cases
+report-by-article = Criminal cases by article
+report-article = Article
+report-article-label = Article { $article }
+report-cases = Cases
+report-by-place = Complainants per city or town
+report-place = City or town
+report-follow-up = Cases to follow up (internal, do not publish)
+report-follow-up-note = These cases do not count in the annex yet.
+report-missing-form = No appeal form
+report-unreadable-form = Appeal form unreadable or invalid
+report-missing-poa = No power of attorney
+report-poa-pending = Power of attorney not yet acknowledged
+report-poa-rejected = Power of attorney rejected
+report-lookalikes = Names mixing look-alike letters of two alphabets (check them)
+report-written = Report of { $complete } complete case(s) out of { $cases } written to { $dir }.
+report-encrypted = The files are age-encrypted to your own key: open them with `age -d -i` and your identity.
+report-plaintext = These files are plaintext: keep them on an encrypted disk, or use --encrypt.
+search-none = No case matches “{ $query }”.
+search-found = { $count ->
+    [one] One case matches:
+   *[other] { $count } cases match:
+  }

@@ -216,3 +216,50 @@ form-has-problems = { $label } өтінішінде қателер бар:
 form-fix-hint = осы өрістерді түзетіп, команданы қайта іске қосыңыз; ештеңе жіберілмеді
 lang-unknown = белгісіз тіл { $lang }
 lang-hint = --lang kk, --lang ru немесе --lang en көрсетіңіз
+
+## Есеп (қызметкерлерге)
+
+report-title = Атынан шағым берілген адамдардың тізімі
+report-headline = { $people } { $people ->
+   *[other] адам
+  }, { $places } { $places ->
+   *[other] елді мекеннен
+  }
+report-aged = { $age } жаста
+report-age-not-stated = жасы көрсетілмеген
+report-name-withheld = [өтініш берушінің өтініші бойынша аты жарияланбайды]
+report-place-withheld = Елді мекен жарияланбайды
+report-figures = Сандар (тек толық істер)
+report-by-event = Оқиғалар бойынша өтініш берушілер
+report-event = Оқиға
+report-people = Адам
+report-by-kind = Қудалау түрлері
+report-detentions = Ұстаулар: { $count } ({ $people } адам)
+report-arrests = Әкімшілік қамаулар: { $count }, барлығы { $days } тәулік
+report-fines = Айыппұлдар: { $count }, барлығы { $tenge } теңге
+report-criminal = Қылмыстық істер: { $count }
+report-chart-detentions = Ұстаулар
+report-chart-arrests = Әкімшілік қамаулар
+report-chart-fines = Айыппұлдар
+report-chart-criminal = Қылмыстық істер
+report-by-article = Баптар бойынша қылмыстық істер
+report-article = Бап
+report-article-label = { $article }-бап
+report-cases = Істер
+report-by-place = Елді мекендер бойынша өтініш берушілер
+report-place = Елді мекен
+report-follow-up = Назар аударуды қажет ететін істер (ішкі құжат, жарияламаңыз)
+report-follow-up-note = Бұл істер әзірге қосымшаға кірмейді.
+report-missing-form = Өтініш жоқ
+report-unreadable-form = Өтініш оқылмайды немесе қате толтырылған
+report-missing-poa = Сенімхат жоқ
+report-poa-pending = Сенімхат әлі расталмаған
+report-poa-rejected = Сенімхат қабылданбады
+report-lookalikes = Әртүрлі әліпбилердің ұқсас әріптері араласқан есімдер (тексеріңіз)
+report-written = Есеп: { $cases } істің { $complete } толық ісі, { $dir } ішіне жазылды.
+report-encrypted = Файлдар age арқылы өз кілтіңізге шифрланған: оларды `age -d -i` және өз кілтіңізбен ашыңыз.
+report-plaintext = Бұл файлдар шифрланбаған: оларды шифрланған дискіде сақтаңыз немесе --encrypt қолданыңыз.
+search-none = «{ $query }» бойынша ешбір іс табылмады.
+search-found = { $count ->
+   *[other] Табылған істер: { $count }
+  }

@@ -216,3 +216,58 @@ form-has-problems = в обращении { $label } есть ошибки:
 form-fix-hint = исправьте эти поля и запустите команду снова; ничего не отправлено
 lang-unknown = неизвестный язык { $lang }
 lang-hint = укажите --lang kk, --lang ru или --lang en
+
+## Отчёт (для сотрудников)
+
+report-title = Список лиц, от имени которых подана жалоба
+report-headline = { $people } { $people ->
+    [one] человек
+    [few] человека
+   *[other] человек
+  } из { $places } { $places ->
+    [one] населённого пункта
+   *[other] населённых пунктов
+  }
+report-aged = { $age } { $age ->
+    [one] год
+    [few] года
+   *[other] лет
+  }
+report-age-not-stated = возраст не указан
+report-name-withheld = [имя не публикуется по просьбе заявителя]
+report-place-withheld = Населённый пункт не публикуется
+report-figures = Цифры (только полные дела)
+report-by-event = Заявители по событиям
+report-event = Событие
+report-people = Человек
+report-by-kind = Виды преследования
+report-detentions = Задержаний: { $count } (человек: { $people })
+report-arrests = Административных арестов: { $count }, всего суток: { $days }
+report-fines = Штрафов: { $count }, всего тенге: { $tenge }
+report-criminal = Уголовных дел: { $count }
+report-chart-detentions = Задержания
+report-chart-arrests = Административные аресты
+report-chart-fines = Штрафы
+report-chart-criminal = Уголовные дела
+report-by-article = Уголовные дела по статьям
+report-article = Статья
+report-article-label = Статья { $article }
+report-cases = Дел
+report-by-place = Заявители по населённым пунктам
+report-place = Населённый пункт
+report-follow-up = Дела, требующие внимания (внутренний документ, не публиковать)
+report-follow-up-note = Эти дела пока не входят в приложение.
+report-missing-form = Нет обращения
+report-unreadable-form = Обращение не читается или заполнено с ошибками
+report-missing-poa = Нет доверенности
+report-poa-pending = Доверенность ещё не подтверждена
+report-poa-rejected = Доверенность отклонена
+report-lookalikes = Имена со смешанными похожими буквами разных алфавитов (проверьте)
+report-written = Отчёт: полных дел { $complete } из { $cases }, записан в { $dir }.
+report-encrypted = Файлы зашифрованы age на ваш собственный ключ: откройте их через `age -d -i` с вашим ключом.
+report-plaintext = Эти файлы не зашифрованы: храните их на зашифрованном диске или используйте --encrypt.
+search-none = Ни одно дело не подходит под «{ $query }».
+search-found = { $count ->
+    [one] Найдено дело:
+   *[other] Найдено дел: { $count }
+  }

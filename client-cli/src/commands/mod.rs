@@ -6,6 +6,8 @@ pub mod audit;
 pub mod codename;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod report;
+pub mod search;
 pub mod staff;
 pub mod submit;
 pub mod wizard;
