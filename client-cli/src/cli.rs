@@ -25,6 +25,11 @@ pub enum Command {
         after_help = "Example:\n  amanat submit --server https://127.0.0.1:8443 --server-cert 3f9a… \\\n      --root 7ZQK-3M0A-… --form appeal.json --poa poa.pdf --attach photo.jpg\n\nA new codename is printed once. Learn it by heart: it is the only way back to your case.\nNothing is written to this device."
     )]
     Submit(SubmitArgs),
+    /// Come back with your codename: read the foundation's replies (complainants).
+    #[command(
+        after_help = "Example:\n  amanat inbox --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-3M0A-…\n\nYou type the codename; it is not shown and never stored. Replies are shown, not saved,\nunless you pass --save DIR."
+    )]
+    Inbox(InboxArgs),
     /// Practise your codename: checks that it is well-formed, without contacting anyone.
     #[command(subcommand)]
     Codename(CodenameCommand),
@@ -93,6 +98,24 @@ pub struct SubmitArgs {
     /// Without --form, a wizard asks for the appeal form in the terminal.
     #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
     pub lang: Option<String>,
+    /// Add documents to your existing case: read the codename from standard input (never
+    /// from the command line, where it would stay in the shell's history).
+    #[arg(long)]
+    pub codename_stdin: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InboxArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Read the codename from standard input instead of a hidden prompt (for scripts).
+    #[arg(long)]
+    pub codename_stdin: bool,
+    /// Also save the replies into this folder (otherwise nothing is written).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -216,6 +239,82 @@ pub enum StaffCommand {
         server: ServerArgs,
         #[command(flatten)]
         root: RootArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Set a case's status (new, in-review, needs-info, complete, included, rejected, closed).
+    #[command(
+        after_help = "Example:\n  amanat staff status 0b6e3c1a-… in-review\n  amanat staff status 0b6e3c1a-… complete --version 3\n\nIf someone changed the case since the version you saw, nothing changes and you are told who did what."
+    )]
+    Status {
+        case: String,
+        status: String,
+        /// The case version you saw (from `staff cases`); default: the current one.
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Assign a case to a reviewer (or --unassign).
+    #[command(
+        after_help = "Example:\n  amanat staff assign 0b6e3c1a-… --to bob\n  amanat staff assign 0b6e3c1a-… --unassign"
+    )]
+    Assign {
+        case: String,
+        #[arg(
+            long,
+            value_name = "STAFF",
+            conflicts_with = "unassign",
+            required_unless_present = "unassign"
+        )]
+        to: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+        #[arg(long)]
+        version: Option<i64>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Write a note for the other reviewers (never shown to the complainant); text from stdin.
+    #[command(
+        after_help = "Example:\n  echo 'Called the lawyer; hearing moved to 12 May.' | amanat staff note 0b6e3c1a-… --key aigerim.key"
+    )]
+    Note {
+        case: String,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Reply to the complainant (they read it with their codename); text from stdin.
+    #[command(
+        after_help = "Example:\n  amanat staff reply 0b6e3c1a-… --key aigerim.key < reply.txt"
+    )]
+    Reply {
+        case: String,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Let a reviewer who joined later open a case (after checking them in the keyring).
+    #[command(after_help = "Example:\n  amanat staff share 0b6e3c1a-… --to bob --key aigerim.key")]
+    Share {
+        case: String,
+        #[arg(long, value_name = "STAFF")]
+        to: String,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Share every case you can open with a reviewer who joined later.
+    #[command(after_help = "Example:\n  amanat staff rekey --to bob --key aigerim.key")]
+    Rekey {
+        #[arg(long, value_name = "STAFF")]
+        to: String,
+        #[command(flatten)]
+        key: StaffKeyArgs,
         #[command(flatten)]
         session: SessionArgs,
     },

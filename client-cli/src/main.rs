@@ -30,6 +30,22 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Submit(args) => commands::submit::run(&args),
+        Command::Inbox(args) => {
+            let endpoint = api::Endpoint::new(
+                &args.server.server,
+                args.server.server_cert.as_deref(),
+                args.server.proxy.as_deref(),
+            )?;
+            let root = amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?;
+            let codename = commands::codename::read_codename(args.codename_stdin)?;
+            commands::inbox::run(
+                &endpoint,
+                root,
+                args.root.min_keyring_version,
+                codename,
+                args.save.as_deref(),
+            )
+        }
         Command::Codename(CodenameCommand::Check { stdin }) => commands::codename::check(stdin),
         Command::Staff(StaffCli::Core(cmd)) => commands::staff::run(&cmd),
         Command::Staff(StaffCli::Report(args)) => commands::report::run_args(&args),

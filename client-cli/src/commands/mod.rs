@@ -4,8 +4,10 @@
 pub mod admin;
 pub mod audit;
 pub mod codename;
+pub mod collab;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod inbox;
 pub mod report;
 pub mod search;
 pub mod staff;

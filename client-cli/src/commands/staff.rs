@@ -11,13 +11,13 @@ use amanat_protocol::keyring::{Fingerprint, KeyringPin};
 use amanat_protocol::keys;
 use amanat_protocol::keys::StaffKeys;
 use amanat_protocol::log::entry::{Acknowledgement, Entry, Verdict};
-use amanat_protocol::wire::{AckRequest, VerdictWire};
+use amanat_protocol::wire::{AckRequest, CaseStatus, VerdictWire};
 use amanat_protocol::wire::{DocumentKind, Principal};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Api, Endpoint};
 use crate::cli::{RootArgs, ServerArgs, SessionArgs, StaffCommand, StaffKeyArgs};
-use crate::commands::{format_bytes, format_time, write_private};
+use crate::commands::{collab, format_bytes, format_time, write_private};
 use crate::error::{CliError, Result};
 use crate::secrets::PassphraseSource;
 
@@ -218,6 +218,51 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             let keys = load_keys(key)?;
             login(&keys, server, root, session).map(|_| ())
         }
+        StaffCommand::Status {
+            case,
+            status,
+            version,
+            session,
+        } => {
+            let status: CaseStatus = status.parse()?;
+            collab::set_status(&SavedSession::load(session)?.api()?, case, status, *version)
+        }
+        StaffCommand::Assign {
+            case,
+            to,
+            unassign: _,
+            version,
+            session,
+        } => {
+            let s = SavedSession::load(session)?;
+            collab::assign(&s.api()?, &s, case, to.as_deref(), *version)
+        }
+        StaffCommand::Note { case, key, session } | StaffCommand::Reply { case, key, session } => {
+            let kind = if matches!(cmd, StaffCommand::Note { .. }) {
+                DocumentKind::Note
+            } else {
+                DocumentKind::Reply
+            };
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            let text = collab::read_text()?;
+            collab::post_text(&s.api()?, &s, &keys, case, kind, &text)
+        }
+        StaffCommand::Share {
+            case,
+            to,
+            key,
+            session,
+        } => {
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            collab::share_one(&s.api()?, &s, &keys, case, to)
+        }
+        StaffCommand::Rekey { to, key, session } => {
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            collab::rekey(&s.api()?, &s, &keys, to)
+        }
         StaffCommand::Logout { session } => {
             let path = SavedSession::path(session)?;
             if let Ok(s) = SavedSession::load(session) {
@@ -390,7 +435,13 @@ pub fn open(
             .prefix(".amanat-")
             .tempfile_in(out)
             .map_err(|e| CliError::file("write into", out, e))?;
-        let meta = envelope::open(&case_identity, resp, tmp.as_file_mut()).map_err(|e| {
+        // Notes are encrypted to the reviewers, everything else to the case.
+        let identity: &dyn age::Identity = if doc.kind == DocumentKind::Note {
+            keys.identity()
+        } else {
+            &case_identity
+        };
+        let meta = envelope::open(identity, resp, tmp.as_file_mut()).map_err(|e| {
             CliError::new(format!("document {} did not decrypt: {e}", doc.document_id))
                 .hint("the ciphertext was damaged or altered; nothing from it was kept")
         })?;
@@ -415,7 +466,28 @@ pub fn open(
             format_time(doc.received_at),
             doc.document_id
         );
+        if matches!(meta.kind, DocumentKind::Note | DocumentKind::Reply) {
+            // Notes and replies are short texts: show them where the reviewer is looking.
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                for line in text.lines().take(40) {
+                    println!("      │ {line}");
+                }
+            }
+        }
         written.push((meta, path));
+    }
+    match api.activity(case) {
+        Ok(records) if !records.is_empty() => {
+            println!("Activity on this case:");
+            for r in records {
+                println!("  {}  {:<12} {}", format_time(r.at), r.actor, r.detail);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => println!(
+            "(the activity list is not available: {})",
+            CliError::from(e).message
+        ),
     }
     println!(
         "Case {case}: {} document(s) decrypted into {}. This is plaintext: keep it on an encrypted disk and delete it when done.",

@@ -41,6 +41,17 @@ pub struct Submitted {
 }
 
 pub fn run(args: &SubmitArgs) -> Result<()> {
+    // Coming back to add documents: the codename comes first, from standard input.
+    let codename = if args.codename_stdin {
+        if args.form.is_none() && args.poa.is_none() && args.attach.is_empty() {
+            return Err(CliError::new("nothing to add").hint(
+                "with --codename-stdin, give the files to add: --poa FILE, --attach FILE or --form FILE",
+            ));
+        }
+        Some(crate::commands::codename::read_codename(true)?)
+    } else {
+        None
+    };
     let docs = collect(args)?;
     let endpoint = Endpoint::new(
         &args.server.server,
@@ -51,7 +62,10 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
     if let Some(dir) = &args.receipt {
         std::fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
     }
-    let done = submit(&endpoint, root, args.root.min_keyring_version, docs)?;
+    let done = match codename {
+        Some(c) => add_to_case(&endpoint, root, args.root.min_keyring_version, &c, docs)?,
+        None => submit(&endpoint, root, args.root.min_keyring_version, docs)?,
+    };
     for (n, d) in done.documents.iter().enumerate() {
         let Some(receipt) = &d.receipt else { continue };
         match &args.receipt {
@@ -219,6 +233,41 @@ pub fn submit(
         documents.len()
     );
     Ok(Submitted { case_id, documents })
+}
+
+/// Adds documents to the case a codename stands for (e.g. the power of attorney, weeks
+/// after the form). The same keys come out of the codename on any device.
+pub fn add_to_case(
+    endpoint: &Endpoint,
+    root: Fingerprint,
+    min_version: u64,
+    codename: &Codename,
+    docs: Vec<Outgoing>,
+) -> Result<Submitted> {
+    let (api, keys, keyring) =
+        crate::commands::inbox::sign_in(endpoint, root, min_version, codename)?;
+    let me = api.me()?;
+    println!(
+        "Adding {} document(s) to your case {}.",
+        docs.len(),
+        me.case_id
+    );
+    let log = keyring
+        .keyring()
+        .log
+        .as_ref()
+        .map(|l| l.verifier())
+        .transpose()?;
+    let documents = upload_all(&api, me.case_id, &keys, docs, log.as_ref())?;
+    println!(
+        "Case {}: {} more document(s) received by the server, encrypted.",
+        me.case_id,
+        documents.len()
+    );
+    Ok(Submitted {
+        case_id: me.case_id,
+        documents,
+    })
 }
 
 fn fetch_keyring(api: &Api, pin: &mut KeyringPin) -> Result<VerifiedKeyring> {
