@@ -14,6 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub mod http;
+pub mod synthetic;
 pub mod tamper;
 
 /// The folder holding the workspace's binaries (`target/debug`), found from the test exe.
