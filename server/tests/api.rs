@@ -1028,6 +1028,77 @@ fn log_as_auditor(a: &Auditor, root: &RootKey, accepted: &[SignedKeyring]) {
     assert!(m.contains(&format!("<= {n}")), "{m}");
 }
 
+/// A log whose rows were deleted behind the server's back cannot be served whole: the server
+/// sends what precedes the gap and then breaks the body off, always after the status line,
+/// so an auditor sees a failing log rather than a dead connection or a short, clean answer.
+#[test]
+fn a_damaged_log_breaks_off_the_entries_stream() {
+    use diesel::{Connection, RunQueryDsl};
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let report = amanat_server::init_data_dir(&amanat_server::InitOptions {
+        data_dir: dir.path().join("data"),
+        root_key: B64.encode(RootKey::generate().public().as_bytes()),
+        hostnames: vec![],
+        database_url: None,
+        listen: None,
+    })
+    .unwrap();
+    let url = report.config.database_url.clone();
+    let server = amanat_server::spawn(
+        report.config.clone(),
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+    )
+    .unwrap();
+    let store = amanat_server::store::Store::open(&url).unwrap();
+    let entries: Vec<Vec<u8>> = (0..7u64)
+        .map(|v| {
+            Entry::KeyringPublished {
+                version: v + 1,
+                hash: [v as u8; 32],
+                published_at: 0,
+            }
+            .encode()
+        })
+        .collect();
+    let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+    store.append_entries(&refs, 0).unwrap();
+    let mut raw = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
+    diesel::sql_query("DELETE FROM log_entries WHERE idx = 3")
+        .execute(&mut raw)
+        .unwrap();
+    let client = common::pinned_client(&report.cert_sha256);
+    let base = format!("https://{}", server.addr());
+    let framed = |range: std::ops::Range<usize>| -> Vec<u8> {
+        entries[range]
+            .iter()
+            .flat_map(|e| [(e.len() as u32).to_be_bytes().to_vec(), e.clone()].concat())
+            .collect()
+    };
+    for _ in 0..30 {
+        for (start, count, served) in [(0, 7, 0..3), (3, 2, 3..3), (2, 5, 2..3)] {
+            let mut res = client
+                .get(format!("{base}/v1/log/entries?start={start}&count={count}"))
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let mut body = Vec::new();
+            assert!(
+                res.read_to_end(&mut body).is_err(),
+                "{start}+{count}: the body must break off"
+            );
+            assert_eq!(body, framed(served), "{start}+{count}");
+        }
+        // Ranges clear of the gap are served whole.
+        let res = client
+            .get(format!("{base}/v1/log/entries?start=0&count=3"))
+            .send()
+            .unwrap();
+        assert_eq!(res.bytes().unwrap().as_ref(), framed(0..3).as_slice());
+    }
+    server.stop();
+}
+
 #[test]
 fn api_on_sqlite() {
     scenario(None);

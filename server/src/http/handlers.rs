@@ -335,6 +335,24 @@ pub struct EntriesQuery {
     count: u64,
 }
 
+/// Where the entries stream is.
+enum EntriesState {
+    /// The next entry to read.
+    Next(u64),
+    /// The log is damaged here (or could not be read): end the body early.
+    BreakOff,
+    Done,
+}
+
+/// Ends an entries body early, the only way left to report a damaged log once the status is
+/// sent. It first gives the dispatcher one turn to flush what is buffered: a body error in
+/// the same turn would discard it, head included, and the client would see a dead
+/// connection rather than a 200 whose body breaks off.
+async fn break_off() -> Result<Bytes, io::Error> {
+    actix_web::rt::task::yield_now().await;
+    Err(io::Error::other("the log is missing entries"))
+}
+
 /// `GET /v1/log/entries?start=S&count=N`: `u32 BE length ‖ entry` for each entry, streamed
 /// from one range query per [`ENTRIES_PER_QUERY`] entries, so memory stays bounded.
 pub async fn log_entries(
@@ -346,23 +364,37 @@ pub async fn log_entries(
         let svc = svc.clone();
         blocking(move || svc.log_entries_range(start, count)).await?
     };
-    let stream = futures_util::stream::unfold(Some(start), move |state| {
+    let stream = futures_util::stream::unfold(EntriesState::Next(start), move |state| {
         let svc = svc.clone();
         async move {
-            let pos = state?;
-            if pos >= end {
-                return None;
-            }
+            let pos = match state {
+                EntriesState::Next(pos) if pos < end => pos,
+                EntriesState::Next(_) | EntriesState::Done => return None,
+                EntriesState::BreakOff => return Some((break_off().await, EntriesState::Done)),
+            };
             let next = pos.saturating_add(ENTRIES_PER_QUERY).min(end);
-            match web::block(move || svc.log_entries_framed(pos, next)).await {
-                Ok(Ok(bytes)) => Some((Ok(Bytes::from(bytes)), Some(next))),
+            let chunk = match web::block(move || svc.log_entries_framed(pos, next)).await {
+                Ok(Ok(chunk)) => chunk,
                 Ok(Err(e)) => {
-                    // The status is sent already; ending the body early is all that is left.
                     tracing::error!("reading log entries failed: {e}");
-                    Some((Err(io::Error::other("reading log entries failed")), None))
+                    return Some((break_off().await, EntriesState::Done));
                 }
-                Err(e) => Some((Err(io::Error::other(e.to_string())), None)),
+                Err(e) => {
+                    tracing::error!("reading log entries failed: {e}");
+                    return Some((break_off().await, EntriesState::Done));
+                }
+            };
+            // Never yield an empty chunk: actix encodes it as the end of a chunked body,
+            // which would make a damaged log look like a short, complete one.
+            if chunk.bytes.is_empty() {
+                return Some((break_off().await, EntriesState::Done));
             }
+            let then = if chunk.complete {
+                EntriesState::Next(next)
+            } else {
+                EntriesState::BreakOff
+            };
+            Some((Ok(Bytes::from(chunk.bytes)), then))
         }
     });
     Ok(HttpResponse::Ok()

@@ -179,6 +179,13 @@ pub fn receipt(store: &Store, signer: &LogSigner, logged: &LoggedEntry) -> Resul
     })
 }
 
+/// A run of framed entries, and whether it reached the end of the range asked for.
+#[derive(Debug)]
+pub struct FramedEntries {
+    pub bytes: Vec<u8>,
+    pub complete: bool,
+}
+
 fn wire_proof(proof: Vec<Hash>) -> LogProof {
     LogProof {
         proof: proof.into_iter().map(B64Hash).collect(),
@@ -238,17 +245,28 @@ impl Services {
         Ok((start, start.saturating_add(count).min(size)))
     }
 
-    /// Entries `[start, end)` framed as `u32 big-endian length ‖ entry` each.
-    pub fn log_entries_framed(&self, start: u64, end: u64) -> Result<Vec<u8>> {
-        let entries = self.store.log_entries(start, end)?;
-        let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 4).sum());
+    /// Entries `[start, end)` framed as `u32 big-endian length ‖ entry` each, up to the first
+    /// missing one; `complete` is false if one is missing (the log's rows were tampered with
+    /// or lost: the caller serves what precedes the gap, then breaks off).
+    pub fn log_entries_framed(&self, start: u64, end: u64) -> Result<FramedEntries> {
+        let (entries, missing) = self.store.log_entries_prefix(start, end)?;
+        let mut bytes = Vec::with_capacity(entries.iter().map(|e| e.len() + 4).sum());
         for e in entries {
             let len = u32::try_from(e.len())
                 .map_err(|_| ServiceError::Internal("a log entry is over 4 GiB".into()))?;
-            out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(&e);
+            bytes.extend_from_slice(&len.to_be_bytes());
+            bytes.extend_from_slice(&e);
         }
-        Ok(out)
+        if let Some(missing) = missing {
+            tracing::error!(
+                missing,
+                "log entry missing from the database: the log is damaged"
+            );
+        }
+        Ok(FramedEntries {
+            bytes,
+            complete: missing.is_none(),
+        })
     }
 
     /// A keyring this server accepted, exactly as published, re-verified against the root.

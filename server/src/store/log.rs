@@ -231,8 +231,24 @@ impl Store {
 
     /// Entries `[start, end)` in index order, in one range query; a gap is corruption.
     pub fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        match self.log_entries_prefix(start, end)? {
+            (entries, None) => Ok(entries),
+            (_, Some(missing)) => Err(StoreError::corrupt(
+                "log entry",
+                format!("entry {missing} is missing"),
+            )),
+        }
+    }
+
+    /// Entries `[start, end)` up to the first missing one, and which one that is (a gap is
+    /// corruption, but what precedes it is still worth serving to an auditor).
+    pub fn log_entries_prefix(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<(Vec<Vec<u8>>, Option<u64>), StoreError> {
         if end <= start {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let mut c = self.conn()?;
         let rows: Vec<(i64, Vec<u8>)> = log_entries::table
@@ -244,20 +260,12 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for (expected, (idx, entry)) in (start..end).zip(rows) {
             if u64_of("log entry", idx)? != expected {
-                return Err(StoreError::corrupt(
-                    "log entry",
-                    format!("entry {expected} is missing"),
-                ));
+                return Ok((out, Some(expected)));
             }
             out.push(entry);
         }
-        if out.len() as u64 != end - start {
-            return Err(StoreError::corrupt(
-                "log entry",
-                format!("entries {start}..{end} are incomplete"),
-            ));
-        }
-        Ok(out)
+        let got = start + out.len() as u64;
+        Ok((out, (got < end).then_some(got)))
     }
 
     pub fn log_entry(&self, index: u64) -> Result<Option<LoggedEntry>, StoreError> {
