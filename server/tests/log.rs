@@ -1,7 +1,6 @@
-//! The transparency log's storage against the protocol crate's verifiers: every root, inclusion
-//! and consistency proof for sizes 1..=70, bulk and single appends agreeing, and concurrent
-//! appenders on two store handles (two "servers") sharing one database. SQLite always;
-//! PostgreSQL too when AMANAT_TEST_POSTGRES_URL is set.
+//! The log's storage against the protocol's verifiers: every root and proof for sizes 1..=70,
+//! bulk and single appends agreeing, concurrent appenders on two store handles ("servers") on
+//! one database. SQLite always; PostgreSQL too when AMANAT_TEST_POSTGRES_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
