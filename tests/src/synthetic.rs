@@ -14,7 +14,7 @@ impl Rng {
         Rng(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -23,16 +23,16 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
+        lo + self.next_u64() % (hi - lo + 1)
     }
 
     /// True with probability `pct`/100.
     pub fn chance(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
+        self.next_u64() % 100 < pct
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -209,6 +209,9 @@ impl SynthCase {
     }
 }
 
+/// The (name, age) pairs of one place's annex lines, as a sorted multiset.
+pub type AnnexLines = Vec<(Option<String>, Option<u64>)>;
+
 /// The figures a report of these cases must show (see `staff report --format json`).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Expected {
@@ -217,7 +220,7 @@ pub struct Expected {
     pub place_count: usize,
     pub place_withheld: usize,
     /// Place → the annex lines' (name, age) pairs, as a sorted multiset.
-    pub places: BTreeMap<String, Vec<(Option<String>, Option<u64>)>>,
+    pub places: BTreeMap<String, AnnexLines>,
     pub events: BTreeMap<String, usize>,
     pub detentions: usize,
     pub persons_detained: usize,
@@ -272,9 +275,8 @@ fn one(rng: &mut Rng) -> SynthCase {
         surname_m.to_owned()
     };
     let given = *rng.pick(if female { names.given_f } else { names.given_m });
-    let patronymic = rng
-        .chance(80)
-        .then(|| (names.patronymic)(*rng.pick(names.fathers), female));
+    let father = *rng.pick(names.fathers);
+    let patronymic = rng.chance(80).then(|| (names.patronymic)(father, female));
     let full_name = match &patronymic {
         Some(p) => format!("{surname} {given} {p}"),
         None => format!("{surname} {given}"),
@@ -471,7 +473,7 @@ pub fn from_report(v: &Value) -> Expected {
     let count = |k: &str| v[k].as_u64().unwrap_or(u64::MAX) as usize;
     let mut places = BTreeMap::new();
     for pair in v["places"].as_array().into_iter().flatten() {
-        let mut lines: Vec<(Option<String>, Option<u64>)> = pair[1]
+        let mut lines: AnnexLines = pair[1]
             .as_array()
             .into_iter()
             .flatten()

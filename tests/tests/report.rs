@@ -148,8 +148,10 @@ fn synthetic_cases_through_the_real_binaries() {
         server,
     };
 
+    let set_up = started.elapsed();
     let ids = parallel(&cases, |c| w.submit(c));
     let submitted = started.elapsed();
+    eprintln!("set up in {set_up:.1?}, {n} cases submitted by {submitted:.1?}");
 
     let to_ack: Vec<(String, Verdict)> = cases
         .iter()
@@ -174,6 +176,7 @@ fn synthetic_cases_through_the_real_binaries() {
     parallel(&first, |(id, v)| w.ack(id, &poa_ids[id], *v));
     parallel(&second, |(id, v)| w.ack(id, &poa_ids[id], *v));
     let acknowledged = started.elapsed();
+    eprintln!("acknowledged by {acknowledged:.1?}");
 
     let out = w.reviewer.cli.ok(&[
         "staff",
@@ -245,6 +248,8 @@ fn synthetic_cases_through_the_real_binaries() {
         "--format",
         "json,html",
         "--encrypt",
+        "--lang",
+        "ru",
         "--key",
         "staff.key",
     ]);
