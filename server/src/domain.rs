@@ -1,7 +1,7 @@
 //! Plain records the store hands to the services and back: no diesel, no actix.
 //! Ids are the protocol's newtypes, so a row that does not parse never leaves the store.
 
-use amanat_protocol::wire::{CaseStatus, DocumentKind};
+use amanat_protocol::wire::{CaseStatus, DocumentKind, StaffActionKind};
 use amanat_protocol::{CaseId, DocumentId, StaffId};
 
 /// A keyring as stored: the exact signed bytes plus when they arrived.
@@ -103,20 +103,84 @@ pub enum DocumentStored {
     Conflict,
 }
 
-/// How recording an acknowledgement went; the store decides inside its transaction.
+/// Who a session was opened for. Staff roles are not stored: they come from the current
+/// keyring each time, so a keyring change takes effect at once. The key a staff session was
+/// opened with is stored, so that a member whose key changed cannot go on with an old session.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AckAppended {
-    Appended(LoggedEntry),
-    /// The keyring changed since the reviewer's key was checked against it.
+pub enum SessionOwner {
+    Case(CaseId),
+    Staff {
+        id: StaffId,
+        /// `None` only for sessions opened before the key was recorded; they are refused.
+        key: Option<[u8; 32]>,
+    },
+}
+
+/// A change to a case's mutable fields. The last one is kept with the case, so that a writer
+/// who saw an older version can be told who changed what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseChange {
+    Status(CaseStatus),
+    /// `None` unassigns.
+    Assignee(Option<StaffId>),
+}
+
+/// The change that produced a case's current version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastChange {
+    pub by: StaffId,
+    pub at: i64,
+    pub change: CaseChange,
+}
+
+/// What must still hold when a reviewer's write commits: they hold a grant for the case, and
+/// the keyring their roles (and anything else the write relied on) were read from is current.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffGate {
+    pub case: CaseId,
+    pub staff: StaffId,
+    pub keyring_version: u64,
+}
+
+/// How a gated write went; the store decides inside its transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gated<T> {
+    Done(T),
+    /// A keyring was published since the reviewer's roles were read.
     KeyringChanged,
     /// The reviewer's grant for the case is gone (a new keyring dropped it).
     NoGrant,
 }
 
-/// Who a session was opened for. Staff roles are not stored: they come from the current
-/// keyring each time, so a keyring change takes effect at once.
+/// A staff action to record with what it describes: a `staff_actions` row and its `04` log
+/// entry, which the caller has encoded (it knows the case's commitment and the actor's key).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionOwner {
-    Case(CaseId),
-    Staff(StaffId),
+pub struct NewStaffAction {
+    pub action: StaffActionKind,
+    pub at: i64,
+    /// A short description for people ("status → in-review").
+    pub detail: String,
+    pub entry: Vec<u8>,
+}
+
+/// A recorded staff action, as `GET …/activity` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffActionRecord {
+    pub log_index: u64,
+    pub staff: StaffId,
+    pub action: StaffActionKind,
+    pub at: i64,
+    pub detail: String,
+}
+
+/// How an optimistic-concurrency write of a case went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseUpdated {
+    /// Applied: the case as it now is, with the kinds of documents it holds.
+    Updated(CaseRecord, Vec<DocumentKind>),
+    /// The caller's version is not the current one; nothing was written.
+    Stale {
+        current: i64,
+        last: Option<LastChange>,
+    },
 }

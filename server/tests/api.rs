@@ -8,8 +8,10 @@ mod common;
 
 use std::net::TcpListener;
 
+use common::{Api, B64, expect_error, member, now, put_doc, seal, sign_in, signed_ring, token};
+
 use amanat_protocol::codename::CaseKeys;
-use amanat_protocol::keyring::{Keyring, Role, RootKey, SignedKeyring, StaffMember};
+use amanat_protocol::keyring::{Keyring, Role, RootKey, SignedKeyring};
 use amanat_protocol::keys::StaffKeys;
 use amanat_protocol::log::entry::{Acknowledgement, DocumentReceived, Entry, Verdict};
 use amanat_protocol::log::merkle;
@@ -21,113 +23,7 @@ use amanat_protocol::wire::{
 };
 use amanat_protocol::{CaseId, DocumentId, auth, envelope, grant};
 use base64::Engine;
-use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
-
-const B64: base64::engine::general_purpose::GeneralPurpose =
-    base64::engine::general_purpose::STANDARD;
-
-struct Api {
-    client: Client,
-    base: String,
-}
-
-impl Api {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-    fn get(&self, path: &str) -> RequestBuilder {
-        self.client.get(self.url(path))
-    }
-    fn post(&self, path: &str, body: &impl serde::Serialize) -> Response {
-        self.client.post(self.url(path)).json(body).send().unwrap()
-    }
-}
-
-/// Asserts an error response's status and code, and that it has the one error shape.
-#[track_caller]
-fn expect_error(res: Response, status: u16, code: &str) -> ErrorBody {
-    assert_eq!(res.status().as_u16(), status, "expected {status} {code}");
-    assert_eq!(res.headers()["content-type"], "application/json");
-    let body: ErrorBody = res.json().unwrap();
-    assert_eq!(body.error, code, "{}", body.message);
-    assert!(!body.message.is_empty());
-    body
-}
-
-fn member(keys: &StaffKeys, roles: &[Role]) -> StaffMember {
-    StaffMember {
-        public: keys.public(),
-        roles: roles.iter().copied().collect(),
-    }
-}
-
-fn signed_ring(root: &RootKey, version: u64, staff: Vec<StaffMember>) -> SignedKeyring {
-    root.sign(&Keyring {
-        version,
-        staff,
-        ..Keyring::genesis()
-    })
-    .unwrap()
-}
-
-fn sign_in(api: &Api, key: &ed25519_dalek::SigningKey) -> Response {
-    use ed25519_dalek::Signer;
-    let public = key.verifying_key().to_bytes();
-    let c: Challenge = api
-        .post(
-            "/v1/auth/challenge",
-            &json!({"public_key": B64.encode(public)}),
-        )
-        .json()
-        .unwrap();
-    let sig = key.sign(&auth::message(&c.challenge)).to_bytes();
-    api.post(
-        "/v1/auth/session",
-        &json!({"public_key": B64.encode(public), "challenge": B64.encode(c.challenge),
-                "signature": B64.encode(sig)}),
-    )
-}
-
-fn token(api: &Api, key: &ed25519_dalek::SigningKey) -> String {
-    let res = sign_in(api, key);
-    assert_eq!(res.status(), 200);
-    res.json::<Session>().unwrap().token
-}
-
-fn seal(keys: &CaseKeys, kind: DocumentKind, content: &[u8]) -> Vec<u8> {
-    let meta = envelope::DocumentMeta {
-        kind,
-        name: Some("form.json".into()),
-        media_type: "application/json".into(),
-        length: content.len() as u64,
-    };
-    envelope::seal(&keys.recipient(), &meta, content, Vec::new()).unwrap()
-}
-
-fn put_doc(
-    api: &Api,
-    token: &str,
-    case: &CaseId,
-    doc: &DocumentId,
-    kind: &str,
-    body: Vec<u8>,
-) -> Response {
-    api.client
-        .put(api.url(&format!("/v1/cases/{case}/documents/{doc}?kind={kind}")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .body(body)
-        .send()
-        .unwrap()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// MTH straight from RFC 9162's recursive definition, to check the server's roots.
 fn mth(entries: &[Vec<u8>]) -> [u8; 32] {
@@ -609,6 +505,7 @@ fn scenario(database_url: Option<String>) {
     let reviewer = token(&api, aigerim.signing());
     let auditor = token(&api, dana.signing());
     let second = token(&api, bolat.signing());
+    // A reviewer with a grant may write notes and replies into the case, not its documents.
     expect_error(
         put_doc(
             &api,
@@ -618,6 +515,12 @@ fn scenario(database_url: Option<String>) {
             "appeal-form",
             form.clone(),
         ),
+        400,
+        "bad_request",
+    );
+    // The auditor may not write anything.
+    expect_error(
+        put_doc(&api, &auditor, &case_id, &fresh, "note", form.clone()),
         404,
         "not_found",
     );
@@ -697,8 +600,8 @@ fn scenario(database_url: Option<String>) {
     expect_error(api.get("/nothing/here").send().unwrap(), 404, "not_found");
     assert_eq!(
         auditor_view.checkpoint().size,
-        size_after_uploads,
-        "refused uploads log nothing"
+        size_after_uploads + 1,
+        "refused uploads log nothing; opening the case logs one staff action"
     );
 
     // --- acknowledging the power of attorney ---
@@ -823,8 +726,8 @@ fn scenario(database_url: Option<String>) {
     }
     assert_eq!(
         auditor_view.checkpoint().size,
-        size_after_uploads + 1,
-        "refused acknowledgements log nothing"
+        size_after_uploads + 3,
+        "refused acknowledgements log nothing; the one accepted logs itself and the action"
     );
 
     // --- a new keyring drops bolat: his session and grant go at once ---

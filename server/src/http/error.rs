@@ -8,8 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
-use amanat_protocol::wire::ErrorBody;
+use amanat_protocol::wire::{DocumentKind, ErrorBody};
 
+use crate::domain::{CaseChange, LastChange};
 use crate::service::ServiceError;
 
 pub const UNAUTHORIZED_MESSAGE: &str =
@@ -180,11 +181,84 @@ impl From<ServiceError> for ApiError {
                     "signed_at ({signed_at}) is more than {max_skew} seconds from the server's time ({now}). Check your clock and sign again."
                 ),
             ),
+            E::BadRecipients {
+                kind,
+                expected,
+                found,
+            } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_recipients",
+                match kind {
+                    DocumentKind::Note => format!(
+                        "A note must be encrypted to every reviewer in the current keyring ({expected}), and to nobody else; this one has {found} recipients. Fetch the keyring and encrypt the note again."
+                    ),
+                    _ => format!(
+                        "A {kind} must be encrypted to {expected} recipient(s); this one has {found}."
+                    ),
+                },
+            ),
+            E::StaleVersion {
+                sent,
+                current,
+                last,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "stale_version",
+                stale_message(sent, current, last.as_ref()),
+            ),
+            E::KeyringChanged => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "A new keyring was published while your request was handled. Repeat the request.",
+            ),
             // Internal or unknown: the detail is for the log only.
             _ => return ApiError::internal(detail),
         };
         err.logged(detail)
     }
+}
+
+/// "aigerim changed the status to in-review at 2026-11-23 10:40 UTC (version 3); you saw
+/// version 2." — who, what and when, so the person can decide whether their change still
+/// makes sense.
+fn stale_message(sent: i64, current: i64, last: Option<&LastChange>) -> String {
+    let what = match last {
+        Some(l) => {
+            let change = match &l.change {
+                CaseChange::Status(s) => format!("changed the status to {s}"),
+                CaseChange::Assignee(Some(a)) => format!("assigned the case to {a}"),
+                CaseChange::Assignee(None) => "unassigned the case".to_owned(),
+            };
+            format!(
+                "{} {change} at {} (version {current})",
+                l.by,
+                utc_minute(l.at)
+            )
+        }
+        None => format!("The case is at version {current}"),
+    };
+    format!("{what}; you saw version {sent}. Reload the case and decide again.")
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian; days to civil date after
+/// Howard Hinnant's `civil_from_days`), so the server needs no date library for one sentence.
+fn utc_minute(at: i64) -> String {
+    let days = at.div_euclid(86_400);
+    let secs = at.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
 fn capitalise(s: &str) -> String {
@@ -261,4 +335,35 @@ pub fn json_errors<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, body).map_into_right_body::<B>(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn utc_minutes_are_civil_dates() {
+        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minute(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_minute(1_795_430_459), "2026-11-23 10:40 UTC");
+        assert_eq!(utc_minute(-1), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn a_stale_write_is_told_who_changed_what_and_when() {
+        let last = LastChange {
+            by: "aigerim".parse().unwrap(),
+            at: 1_795_430_459,
+            change: CaseChange::Status(amanat_protocol::wire::CaseStatus::InReview),
+        };
+        assert_eq!(
+            stale_message(2, 3, Some(&last)),
+            "aigerim changed the status to in-review at 2026-11-23 10:40 UTC (version 3); you saw version 2. Reload the case and decide again."
+        );
+        assert_eq!(
+            stale_message(7, 1, None),
+            "The case is at version 1; you saw version 7. Reload the case and decide again."
+        );
+    }
 }

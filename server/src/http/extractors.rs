@@ -8,11 +8,13 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use amanat_protocol::{CaseId, DocumentId};
+use amanat_protocol::{DocumentId, StaffId};
 
 use super::error::ApiError;
 use super::handlers::blocking;
-use crate::service::{AnySession, CaseSession, Reviewer, Services};
+use crate::service::{
+    AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Services, Staff,
+};
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
@@ -68,8 +70,8 @@ impl FromRequest for CaseSession {
     }
 }
 
-/// A reviewer route: other sessions get "not found", as for a case they may not see.
-impl FromRequest for Reviewer {
+/// A staff route (any role): a complainant's session here is "not found".
+impl FromRequest for Staff {
     type Error = ApiError;
     type Future = Extracted<Self>;
 
@@ -77,13 +79,67 @@ impl FromRequest for Reviewer {
         let any = AnySession::from_request(req, payload);
         Box::pin(async move {
             match any.await? {
-                AnySession::Staff(s, _) => s
-                    .reviewer()
-                    .ok_or_else(|| ApiError::not_found().logged("staff member is not a reviewer")),
+                AnySession::Staff(s, _) => Ok(s),
                 AnySession::Case(..) => {
-                    Err(ApiError::not_found().logged("complainant session on a reviewer route"))
+                    Err(ApiError::not_found().logged("complainant session on a staff route"))
                 }
             }
+        })
+    }
+}
+
+/// A reviewer route: other sessions get "not found", as for a case they may not see.
+impl FromRequest for Reviewer {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move {
+            staff
+                .await?
+                .reviewer()
+                .ok_or_else(|| ApiError::not_found().logged("staff member is not a reviewer"))
+        })
+    }
+}
+
+/// A route on one case for reviewers holding a grant for it. Refusals come in a fixed order,
+/// as for [`CaseAccess`]: no session 401; a malformed `{case}` 400; anything else (not a
+/// reviewer, no such case, no grant) the same 404.
+impl FromRequest for GrantedReviewer {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        let case = path_id(req, "case", "case");
+        let svc = services(req);
+        Box::pin(async move {
+            let staff = staff.await?;
+            let (case, svc) = (case?, svc?);
+            let reviewer = staff
+                .reviewer()
+                .ok_or_else(|| ApiError::not_found().logged("staff member is not a reviewer"))?;
+            blocking(move || svc.granted(reviewer, case)).await
+        })
+    }
+}
+
+/// A route on one case for its own complainant or a reviewer holding a grant; anyone else
+/// gets 404, as for a case that does not exist.
+impl FromRequest for CaseAccess {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let any = AnySession::from_request(req, payload);
+        let case = path_id(req, "case", "case");
+        let svc = services(req);
+        Box::pin(async move {
+            let any = any.await?;
+            let (case, svc) = (case?, svc?);
+            blocking(move || svc.case_access(any, case)).await
         })
     }
 }
@@ -99,31 +155,38 @@ fn path_id<T: std::str::FromStr>(req: &HttpRequest, name: &str, what: &str) -> R
         })
 }
 
-/// `{case}` in the path.
+/// `{doc}` in the path (the `{case}` beside it is read by the capability extractor).
 #[derive(Debug)]
-pub struct CasePath(pub CaseId);
-
-impl FromRequest for CasePath {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(path_id(req, "case", "case").map(CasePath))
-    }
-}
-
-/// `{case}` and `{doc}` in the path.
-#[derive(Debug)]
-pub struct DocumentPath(pub CaseId, pub DocumentId);
+pub struct DocumentPath(pub DocumentId);
 
 impl FromRequest for DocumentPath {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(path_id(req, "doc", "document").map(DocumentPath))
+    }
+}
+
+/// `{staff}` in the path: a keyring staff id.
+#[derive(Debug)]
+pub struct StaffPath(pub StaffId);
+
+impl FromRequest for StaffPath {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(
-            path_id(req, "case", "case")
-                .and_then(|c| Ok(DocumentPath(c, path_id(req, "doc", "document")?))),
+            req.match_info()
+                .get("staff")
+                .and_then(|s| s.parse().ok())
+                .map(StaffPath)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "The staff id in the path is not valid; use the id from the keyring.",
+                    )
+                }),
         )
     }
 }

@@ -12,17 +12,19 @@ use actix_web::{HttpRequest, HttpResponse};
 use amanat_protocol::DocumentId;
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::wire::{
-    AckRequest, CaseCreated, ChallengeRequest, CreateCase, DocumentKind, KeyringAccepted,
-    SessionRequest, VerdictWire,
+    AckRequest, CaseCreated, ChallengeRequest, CreateCase, DocumentKind, GrantPut, KeyringAccepted,
+    SessionRequest, SetAssignee, SetStatus, VerdictWire,
 };
 use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::extractors::{CasePath, DocumentPath, require_content_type};
+use super::extractors::{DocumentPath, StaffPath, require_content_type};
 use crate::blobs::{TmpBlob, read_chunk};
 use crate::service::log::ENTRIES_PER_QUERY;
-use crate::service::{AnySession, CaseSession, Reviewer, ServiceError, Services};
+use crate::service::{
+    AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, ServiceError, Services,
+};
 
 type Svc = web::Data<Services>;
 
@@ -110,23 +112,21 @@ pub async fn list_cases(who: Reviewer, svc: Svc) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().json(cases))
 }
 
-pub async fn case_detail(
-    who: Reviewer,
-    path: CasePath,
-    svc: Svc,
-) -> Result<HttpResponse, ApiError> {
-    let detail = blocking(move || svc.case_detail(&who, &path.0)).await?;
+/// `GET /v1/cases/{case}`: recorded as the reviewer opening the case.
+pub async fn case_detail(who: GrantedReviewer, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let detail = blocking(move || svc.case_detail(&who)).await?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
-/// Streams a stored ciphertext out in 64 KiB reads, each on the blocking pool.
+/// Streams a stored ciphertext out in 64 KiB reads, each on the blocking pool. Reviewers
+/// with a grant read any document of the case; its complainant reads all but notes.
 pub async fn download(
-    who: Reviewer,
+    who: CaseAccess,
     path: DocumentPath,
     svc: Svc,
 ) -> Result<HttpResponse, ApiError> {
-    let DocumentPath(case, doc) = path;
-    let (file, len) = blocking(move || svc.open_document(&who, &case, &doc)).await?;
+    let DocumentPath(doc) = path;
+    let (file, len) = blocking(move || svc.open_document(&who, &doc)).await?;
     let stream = futures_util::stream::unfold(Some(file), |state| async move {
         let mut file = state?;
         let read = web::block(move || read_chunk(&mut file, READ_CHUNK).map(|c| (file, c))).await;
@@ -183,9 +183,10 @@ fn write_batch(
 
 /// `PUT /v1/cases/{case}/documents/{doc}?kind=K`: the body streams through the age check
 /// into a temporary blob; only a complete, well-formed upload is committed and recorded.
-/// On any failure the temporary file is dropped, which deletes it.
+/// On any failure the temporary file is dropped, which deletes it. The complainant uploads
+/// their documents, a reviewer with a grant notes and replies.
 pub async fn upload(
-    who: CaseSession,
+    who: CaseAccess,
     path: DocumentPath,
     query: web::Query<KindQuery>,
     req: HttpRequest,
@@ -194,14 +195,16 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     require_content_type(&req, "application/octet-stream")?;
     let kind: DocumentKind = query.kind.parse().map_err(|_| {
-        ApiError::bad_request("Give kind=appeal-form, power-of-attorney or attachment.")
+        ApiError::bad_request(
+            "Give kind=appeal-form, power-of-attorney or attachment (complainants), or kind=note or reply (reviewers).",
+        )
     })?;
     let declared = declared_length(&req)?;
-    let DocumentPath(case, doc) = path;
+    let DocumentPath(doc) = path;
 
     let plan = {
         let svc = svc.clone();
-        blocking(move || svc.plan_upload(&who, case, doc, kind, declared)).await?
+        blocking(move || svc.plan_upload(who, doc, kind, declared)).await?
     };
     let mut check = plan.checker();
     let mut idle = Some({
@@ -313,14 +316,56 @@ impl TryFrom<AckBody> for AckRequest {
 
 /// `POST /v1/cases/{case}/acknowledgements`: a reviewer's signed verdict on a power of attorney.
 pub async fn acknowledge(
-    who: Reviewer,
-    path: CasePath,
+    who: GrantedReviewer,
     body: web::Json<AckBody>,
     svc: Svc,
 ) -> Result<HttpResponse, ApiError> {
     let req = AckRequest::try_from(body.into_inner())?;
-    let recorded = blocking(move || svc.acknowledge(&who, &path.0, &req)).await?;
+    let recorded = blocking(move || svc.acknowledge(&who, &req)).await?;
     Ok(HttpResponse::Created().json(recorded))
+}
+
+/// `GET /v1/me`: the complainant's own case — status, uploads and replies, never notes.
+pub async fn me(who: CaseSession, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let mine = blocking(move || svc.my_case(&who)).await?;
+    Ok(HttpResponse::Ok().json(mine))
+}
+
+/// `POST /v1/cases/{case}/status`: optimistic concurrency on the case's version.
+pub async fn set_status(
+    who: GrantedReviewer,
+    body: web::Json<SetStatus>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let summary = blocking(move || svc.set_status(&who, &body)).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// `POST /v1/cases/{case}/assignee`: optimistic concurrency on the case's version.
+pub async fn set_assignee(
+    who: GrantedReviewer,
+    body: web::Json<SetAssignee>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let summary = blocking(move || svc.set_assignee(&who, &body)).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// `PUT /v1/cases/{case}/grants/{staff}`: the case identity re-wrapped for another reviewer.
+pub async fn put_grant(
+    who: GrantedReviewer,
+    staff: StaffPath,
+    body: web::Json<GrantPut>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    blocking(move || svc.put_grant(&who, &staff.0, &body)).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// `GET /v1/cases/{case}/activity`: who opened, changed, noted, replied, shared, acknowledged.
+pub async fn activity(who: GrantedReviewer, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let records = blocking(move || svc.activity(&who)).await?;
+    Ok(HttpResponse::Ok().json(records))
 }
 
 pub async fn log_checkpoint(svc: Svc) -> Result<HttpResponse, ApiError> {

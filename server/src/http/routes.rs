@@ -27,11 +27,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/cases/{case}/acknowledgements")
                     .route(web::post().to(h::acknowledge)),
             )
+            // Read by the case's own session or a granted reviewer; written by the former
+            // (its documents) or the latter (notes and replies).
             .service(
                 web::resource("/cases/{case}/documents/{doc}")
                     .route(web::get().to(h::download))
                     .route(web::put().to(h::upload)),
             )
+            // Collaboration (issue 4): the complainant's return, reviewers working together.
+            .service(web::resource("/me").route(web::get().to(h::me)))
+            .service(web::resource("/cases/{case}/status").route(web::post().to(h::set_status)))
+            .service(web::resource("/cases/{case}/assignee").route(web::post().to(h::set_assignee)))
+            .service(
+                web::resource("/cases/{case}/grants/{staff}").route(web::put().to(h::put_grant)),
+            )
+            .service(web::resource("/cases/{case}/activity").route(web::get().to(h::activity)))
             .service(web::resource("/log/checkpoint").route(web::get().to(h::log_checkpoint)))
             .service(web::resource("/log/entries").route(web::get().to(h::log_entries)))
             .service(web::resource("/log/proof/inclusion").route(web::get().to(h::log_inclusion)))

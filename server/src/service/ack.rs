@@ -2,32 +2,26 @@
 //! statement's facts from the client: it rebuilds them from what it stores and the caller's
 //! keyring key, checks the signature over that, and logs it with a receipt.
 
-use amanat_protocol::CaseId;
 use amanat_protocol::log::entry::{Acknowledgement, Entry, SignedAcknowledgement, Verdict};
-use amanat_protocol::wire::{AckRecorded, AckRequest, DocumentKind, VerdictWire};
+use amanat_protocol::wire::{AckRecorded, AckRequest, DocumentKind, StaffActionKind, VerdictWire};
 
-use super::{Result, Reviewer, ServiceError, Services, now};
-use crate::domain::AckAppended;
+use super::collab::staff_action;
+use super::{GrantedReviewer, Result, ServiceError, Services, gated, now};
 
 /// How far `signed_at` may be from the server's clock: enough for a slow reviewer and a
 /// loose clock, too little to backdate a statement meaningfully.
 pub const MAX_ACK_SKEW_SECS: u64 = 600;
 
 impl Services {
-    pub fn acknowledge(
-        &self,
-        who: &Reviewer,
-        case: &CaseId,
-        req: &AckRequest,
-    ) -> Result<AckRecorded> {
-        let (commitment, doc) = self
+    pub fn acknowledge(&self, who: &GrantedReviewer, req: &AckRequest) -> Result<AckRecorded> {
+        let case = who.case_id();
+        let doc = self
             .store
-            .acknowledgement_subject(case, &req.document_id, who.staff_id())?
+            .document_in_case(case, &req.document_id)?
             .ok_or_else(|| {
                 ServiceError::NotFound(format!(
-                    "document {} is not in case {case}, or {} has no grant for it",
-                    req.document_id,
-                    who.staff_id()
+                    "document {} is not in case {case}",
+                    req.document_id
                 ))
             })?;
         if doc.kind != DocumentKind::PowerOfAttorney {
@@ -40,7 +34,7 @@ impl Services {
             .map_err(|_| ServiceError::BadAckSignature("an Ed25519 signature is 64 bytes"))?;
         let signed = SignedAcknowledgement {
             ack: Acknowledgement {
-                case: commitment,
+                case: *who.commitment(),
                 document: doc.id,
                 sha256: doc.sha256,
                 verdict: match req.verdict {
@@ -63,27 +57,17 @@ impl Services {
                 max_skew: MAX_ACK_SKEW_SECS,
             });
         }
-        let entry = Entry::PoaAcknowledged(signed).encode();
-        let logged = match self.store.append_acknowledgement(
-            case,
-            who.staff_id(),
-            who.keyring_version(),
-            &entry,
-            now,
-        )? {
-            AckAppended::Appended(logged) => logged,
-            AckAppended::NoGrant => {
-                return Err(ServiceError::NotFound(format!(
-                    "{} lost the grant for case {case} meanwhile",
-                    who.staff_id()
-                )));
-            }
-            AckAppended::KeyringChanged => {
-                return Err(ServiceError::Conflict(
-                    "a new keyring was published meanwhile; sign in again and repeat the acknowledgement".into(),
-                ));
-            }
+        let detail = match signed.ack.verdict {
+            Verdict::Accepted => "power of attorney accepted".to_owned(),
+            Verdict::Rejected(reason) => format!("power of attorney rejected (reason {reason})"),
         };
+        let entry = Entry::PoaAcknowledged(signed).encode();
+        let action = staff_action(who, StaffActionKind::Acknowledge, now, detail);
+        let logged = gated(
+            self.store
+                .append_acknowledgement(&who.gate(), &entry, &action)?,
+            who,
+        )?;
         tracing::info!(index = logged.index, "acknowledgement logged");
         Ok(AckRecorded {
             receipt: self.receipt_text(&logged)?,

@@ -1,6 +1,7 @@
 //! Challenge–response sign-in and the capabilities a session grants. A handler receives a
-//! `CaseSession`, `StaffSession` or `Reviewer`; only this module can make one, so holding
-//! the value is the permission. Staff roles come from the current keyring at each use.
+//! `CaseSession`, `Staff`, `Reviewer`, `GrantedReviewer` or `CaseAccess`; only this module
+//! can make one, so holding the value is the permission. Staff roles come from the current
+//! keyring at each use.
 
 use amanat_protocol::auth::{self, CHALLENGE_LEN};
 use amanat_protocol::encoding::{b64url, from_b64url};
@@ -10,7 +11,7 @@ use amanat_protocol::{CaseId, StaffId};
 use sha2::{Digest, Sha256};
 
 use super::{Result, ServiceError, Services, now};
-use crate::domain::SessionOwner;
+use crate::domain::{SessionOwner, StaffGate};
 
 /// Long enough for a slow Tor circuit, short enough that a stored challenge is soon useless.
 const CHALLENGE_TTL_SECS: i64 = 120;
@@ -28,15 +29,16 @@ impl CaseSession {
     }
 }
 
-/// A staff member's session, with their entry in the current keyring.
+/// A staff member's session (any role: reviewer, admin, auditor), with their entry in the
+/// current keyring. It opens no case: case routes need a [`Reviewer`].
 #[derive(Debug)]
-pub struct StaffSession {
+pub struct Staff {
     member: StaffMember,
     /// The keyring version `member` was read from.
     keyring_version: u64,
 }
 
-impl StaffSession {
+impl Staff {
     pub fn staff_id(&self) -> &StaffId {
         &self.member.public.id
     }
@@ -58,7 +60,7 @@ impl StaffSession {
 
 /// A staff member who holds the reviewer role in the current keyring.
 #[derive(Debug)]
-pub struct Reviewer(StaffSession);
+pub struct Reviewer(Staff);
 
 impl Reviewer {
     pub fn staff_id(&self) -> &StaffId {
@@ -74,11 +76,70 @@ impl Reviewer {
     }
 }
 
+/// A reviewer holding a grant for one case (the `{case}` of the route), made only by
+/// [`Services::granted`]. Writes re-check the grant inside their transaction ([`Self::gate`]):
+/// a keyring published in between may have taken it away.
+#[derive(Debug)]
+pub struct GrantedReviewer {
+    reviewer: Reviewer,
+    case_id: CaseId,
+    commitment: [u8; 32],
+}
+
+impl GrantedReviewer {
+    pub fn staff_id(&self) -> &StaffId {
+        self.reviewer.staff_id()
+    }
+
+    pub fn verifying_key(&self) -> &[u8; 32] {
+        self.reviewer.verifying_key()
+    }
+
+    pub fn keyring_version(&self) -> u64 {
+        self.reviewer.keyring_version()
+    }
+
+    pub fn case_id(&self) -> &CaseId {
+        &self.case_id
+    }
+
+    /// The case's pseudonym in the log, under which this reviewer's actions are recorded.
+    pub fn commitment(&self) -> &[u8; 32] {
+        &self.commitment
+    }
+
+    /// What must still hold when a write by this reviewer commits.
+    pub(crate) fn gate(&self) -> StaffGate {
+        StaffGate {
+            case: self.case_id,
+            staff: self.staff_id().clone(),
+            keyring_version: self.keyring_version(),
+        }
+    }
+}
+
+/// Someone who may act on the case in the path: its own complainant, or a reviewer holding a
+/// grant for it. What each may read or upload is decided by the use case, by variant.
+#[derive(Debug)]
+pub enum CaseAccess {
+    Complainant(CaseSession),
+    Reviewer(GrantedReviewer),
+}
+
+impl CaseAccess {
+    pub fn case_id(&self) -> &CaseId {
+        match self {
+            CaseAccess::Complainant(s) => s.case_id(),
+            CaseAccess::Reviewer(r) => r.case_id(),
+        }
+    }
+}
+
 /// Any valid session, and the token hash that names it (for signing out).
 #[derive(Debug)]
 pub enum AnySession {
     Case(CaseSession, TokenHash),
-    Staff(StaffSession, TokenHash),
+    Staff(Staff, TokenHash),
 }
 
 impl AnySession {
@@ -153,7 +214,10 @@ impl Services {
             let roles = member.roles.iter().copied().collect();
             let id = member.public.id;
             (
-                SessionOwner::Staff(id.clone()),
+                SessionOwner::Staff {
+                    id: id.clone(),
+                    key: Some(member.public.verifying_key),
+                },
                 Principal::Staff {
                     staff_id: id,
                     roles,
@@ -180,7 +244,8 @@ impl Services {
     }
 
     /// Resolves a bearer token. A staff session is valid only while its member is in the
-    /// current keyring (publishing removes such sessions too; this is the second lock).
+    /// current keyring with the key the session was opened with (publishing removes other
+    /// sessions too; this is the second lock, should a deletion ever be missed).
     pub fn authenticate(&self, bearer: &str) -> Result<AnySession> {
         let hash = TokenHash::of_bearer(bearer)
             .ok_or(ServiceError::Unauthorized("malformed bearer token"))?;
@@ -190,20 +255,61 @@ impl Services {
             .ok_or(ServiceError::Unauthorized("unknown or expired session"))?;
         match owner {
             SessionOwner::Case(case_id) => Ok(AnySession::Case(CaseSession { case_id }, hash)),
-            SessionOwner::Staff(id) => {
+            SessionOwner::Staff { id, key } => {
                 let (member, keyring_version) = self
                     .current_keyring()?
                     .and_then(|k| Some((k.keyring().member(&id).cloned()?, k.version())))
                     .ok_or(ServiceError::Unauthorized(
                         "staff member is not in the current keyring",
                     ))?;
+                if key != Some(member.public.verifying_key) {
+                    return Err(ServiceError::Unauthorized(
+                        "the session was opened with a key the current keyring no longer lists",
+                    ));
+                }
                 Ok(AnySession::Staff(
-                    StaffSession {
+                    Staff {
                         member,
                         keyring_version,
                     },
                     hash,
                 ))
+            }
+        }
+    }
+
+    /// Narrows a reviewer to one case: they must hold a grant for it. "No such case" and "no
+    /// grant" are the same `NotFound`, after the same single query.
+    pub fn granted(&self, who: Reviewer, case: CaseId) -> Result<GrantedReviewer> {
+        let commitment = self
+            .store
+            .commitment_for_staff(&case, who.staff_id())?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "case {case} does not exist or has no grant for {}",
+                    who.staff_id()
+                ))
+            })?;
+        Ok(GrantedReviewer {
+            reviewer: who,
+            case_id: case,
+            commitment,
+        })
+    }
+
+    /// Narrows any session to the case in the path: its own complainant, or a reviewer with
+    /// a grant. Anyone else (another case, an auditor, an admin) gets `NotFound`.
+    pub fn case_access(&self, who: AnySession, case: CaseId) -> Result<CaseAccess> {
+        match who {
+            AnySession::Case(s, _) if s.case_id == case => Ok(CaseAccess::Complainant(s)),
+            AnySession::Case(..) => Err(ServiceError::NotFound(
+                "a complainant's session on another case".into(),
+            )),
+            AnySession::Staff(s, _) => {
+                let reviewer = s.reviewer().ok_or_else(|| {
+                    ServiceError::NotFound("staff member is not a reviewer".into())
+                })?;
+                self.granted(reviewer, case).map(CaseAccess::Reviewer)
             }
         }
     }

@@ -5,6 +5,7 @@
 mod ack;
 mod auth;
 mod cases;
+mod collab;
 mod keyring;
 pub mod log;
 mod upload;
@@ -14,12 +15,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::wire::DocumentKind;
 
-pub use auth::{AnySession, CaseSession, Reviewer, StaffSession};
+pub use auth::{AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Staff};
 pub use log::LogSigner;
 pub use upload::{AgeCheck, UploadPlan};
 
 use crate::blobs::BlobStore;
 use crate::config::Config;
+use crate::domain::{Gated, LastChange};
 use crate::store::{Store, StoreError};
 
 /// The smallest `max_document_bytes` we accept: a limit below 64 KiB would refuse even a
@@ -77,6 +79,23 @@ pub enum ServiceError {
         now: i64,
         max_skew: u64,
     },
+    /// A note or reply whose age header has the wrong number of X25519 recipients.
+    #[error("a {kind} needs {expected} X25519 recipients, this one has {found}")]
+    BadRecipients {
+        kind: DocumentKind,
+        expected: usize,
+        found: usize,
+    },
+    /// Optimistic concurrency: the caller saw `sent`, the case is at `current`.
+    #[error("stale version {sent}, the case is at {current} (last change: {last:?})")]
+    StaleVersion {
+        sent: i64,
+        current: i64,
+        last: Option<LastChange>,
+    },
+    /// A keyring was published between reading the caller's roles and committing.
+    #[error("a keyring was published while the request was handled")]
+    KeyringChanged,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -99,6 +118,19 @@ impl ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// The outcome of a gated write as a result: a lost grant is "not found" like any other case.
+fn gated<T>(g: Gated<T>, who: &GrantedReviewer) -> Result<T> {
+    match g {
+        Gated::Done(v) => Ok(v),
+        Gated::NoGrant => Err(ServiceError::NotFound(format!(
+            "{} lost the grant for case {} meanwhile",
+            who.staff_id(),
+            who.case_id()
+        ))),
+        Gated::KeyringChanged => Err(ServiceError::KeyringChanged),
+    }
+}
 
 /// Everything the use cases need. Holds no state two servers on one database could
 /// disagree on: the keyring, sessions and challenges are read from the database each time.

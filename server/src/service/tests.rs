@@ -36,7 +36,7 @@ fn feed_in(check: &mut AgeCheck, data: &[u8], piece: usize) -> Result<(), Servic
 fn age_check_follows_a_stream_in_any_pieces() {
     let f = file(8192);
     for piece in [1, 7, 100, 4096, f.len()] {
-        let mut check = AgeCheck::for_tests(u64::MAX);
+        let mut check = AgeCheck::for_tests(u64::MAX, None);
         feed_in(&mut check, &f, piece).unwrap();
         check.finish().unwrap();
     }
@@ -45,22 +45,22 @@ fn age_check_follows_a_stream_in_any_pieces() {
 #[test]
 fn age_check_refuses_bad_streams() {
     // Not age at all: refused at the first bytes.
-    let mut check = AgeCheck::for_tests(u64::MAX);
+    let mut check = AgeCheck::for_tests(u64::MAX, None);
     assert!(matches!(
         check.feed(b"%PDF-1.7\n"),
         Err(ServiceError::NotAge(_))
     ));
     // Truncated or unpadded.
     let f = file(8192);
-    let mut check = AgeCheck::for_tests(u64::MAX);
+    let mut check = AgeCheck::for_tests(u64::MAX, None);
     feed_in(&mut check, &f[..f.len() - 1], 1000).unwrap();
     assert!(matches!(check.finish(), Err(ServiceError::NotAge(_))));
     // Ends inside the header.
-    let mut check = AgeCheck::for_tests(u64::MAX);
+    let mut check = AgeCheck::for_tests(u64::MAX, None);
     check.feed(&header()[..30]).unwrap();
     assert!(matches!(check.finish(), Err(ServiceError::NotAge(_))));
     // A "header" that never ends is refused once it exceeds MAX_HEADER, without buffering more.
-    let mut check = AgeCheck::for_tests(u64::MAX);
+    let mut check = AgeCheck::for_tests(u64::MAX, None);
     let mut endless = b"age-encryption.org/v1\n-> X25519 ".to_vec();
     endless.resize(MAX_HEADER * 4, b'A');
     assert!(matches!(
@@ -68,10 +68,29 @@ fn age_check_refuses_bad_streams() {
         Err(ServiceError::NotAge(_))
     ));
     // Over the limit while streaming.
-    let mut check = AgeCheck::for_tests(1000);
+    let mut check = AgeCheck::for_tests(1000, None);
     assert!(matches!(
         feed_in(&mut check, &f, 512),
         Err(ServiceError::TooLarge { limit: 1000 })
+    ));
+}
+
+#[test]
+fn age_check_counts_recipients_when_told_to() {
+    use amanat_protocol::wire::DocumentKind;
+    let f = file(8192);
+    // One X25519 stanza: right for a reply, wrong for a note to two reviewers.
+    let mut reply = AgeCheck::for_tests(u64::MAX, Some((DocumentKind::Reply, 1)));
+    feed_in(&mut reply, &f, 10).unwrap();
+    reply.finish().unwrap();
+    let mut note = AgeCheck::for_tests(u64::MAX, Some((DocumentKind::Note, 2)));
+    assert!(matches!(
+        feed_in(&mut note, &f, 10),
+        Err(ServiceError::BadRecipients {
+            kind: DocumentKind::Note,
+            expected: 2,
+            found: 1
+        })
     ));
 }
 

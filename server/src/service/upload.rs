@@ -4,11 +4,14 @@
 
 use amanat_protocol::agefile::{self, HeaderInfo, MAX_HEADER};
 use amanat_protocol::log::entry::{DocumentReceived, Entry};
-use amanat_protocol::wire::{DocumentInfo, DocumentKind};
+use amanat_protocol::wire::{DocumentInfo, DocumentKind, StaffActionKind};
 use amanat_protocol::{CaseId, DocumentId};
 
 use super::cases::document_info;
-use super::{CaseSession, DISK_RESERVE_BYTES, Result, ServiceError, Services, now};
+use super::collab::staff_action;
+use super::{
+    CaseAccess, DISK_RESERVE_BYTES, GrantedReviewer, Result, ServiceError, Services, gated, now,
+};
 use crate::blobs::TmpBlob;
 use crate::domain::{DocumentRecord, DocumentStored};
 
@@ -19,6 +22,11 @@ pub struct UploadPlan {
     document_id: DocumentId,
     kind: DocumentKind,
     limit: u64,
+    /// How many X25519 stanzas the header must have, when the server can know (notes: one per
+    /// reviewer in the current keyring; replies: one, the case recipient).
+    stanzas: Option<usize>,
+    /// A reviewer's note or reply: recorded as their action, and gated on their grant.
+    by: Option<(GrantedReviewer, StaffActionKind)>,
 }
 
 impl UploadPlan {
@@ -29,28 +37,32 @@ impl UploadPlan {
             header: None,
             total: 0,
             limit: self.limit,
+            stanzas: self.stanzas.map(|n| (self.kind, n)),
         }
     }
 }
 
 /// Follows an upload as it streams: finds the age header in the first bytes (holding at most
-/// [`MAX_HEADER`] of them), counts the rest against the limit, and checks the final length.
+/// [`MAX_HEADER`] of them), checks its recipient count if one is required, counts the rest
+/// against the limit, and checks the final length.
 #[derive(Debug)]
 pub struct AgeCheck {
     prefix: Vec<u8>,
     header: Option<HeaderInfo>,
     total: u64,
     limit: u64,
+    stanzas: Option<(DocumentKind, usize)>,
 }
 
 impl AgeCheck {
     #[cfg(test)]
-    pub(crate) fn for_tests(limit: u64) -> AgeCheck {
+    pub(crate) fn for_tests(limit: u64, stanzas: Option<(DocumentKind, usize)>) -> AgeCheck {
         AgeCheck {
             prefix: Vec::new(),
             header: None,
             total: 0,
             limit,
+            stanzas,
         }
     }
 
@@ -65,6 +77,16 @@ impl AgeCheck {
                 .extend_from_slice(&chunk[..chunk.len().min(want)]);
             match agefile::check_header(&self.prefix) {
                 Ok(Some(info)) => {
+                    // Refused as soon as the header is complete, before the payload is stored.
+                    if let Some((kind, expected)) = self.stanzas
+                        && info.stanzas != expected
+                    {
+                        return Err(ServiceError::BadRecipients {
+                            kind,
+                            expected,
+                            found: info.stanzas,
+                        });
+                    }
                     self.header = Some(info);
                     self.prefix = Vec::new();
                 }
@@ -89,25 +111,46 @@ impl AgeCheck {
 }
 
 impl Services {
-    /// Everything that can be decided before reading the body.
+    /// Everything that can be decided before reading the body. Complainants upload their
+    /// documents; reviewers holding a grant upload notes and replies.
     pub fn plan_upload(
         &self,
-        who: &CaseSession,
-        case: CaseId,
+        who: CaseAccess,
         document_id: DocumentId,
         kind: DocumentKind,
         declared_len: Option<u64>,
     ) -> Result<UploadPlan> {
-        if who.case_id() != &case {
-            return Err(ServiceError::NotFound(
-                "upload into a case other than the session's own".into(),
-            ));
-        }
-        if !kind.complainant_may_upload() {
-            return Err(ServiceError::BadRequest(format!(
-                "a complainant cannot upload a {kind}; use appeal-form, power-of-attorney or attachment"
-            )));
-        }
+        let case = *who.case_id();
+        let (stanzas, by) = match who {
+            CaseAccess::Complainant(_) => {
+                if !kind.complainant_may_upload() {
+                    return Err(ServiceError::BadRequest(format!(
+                        "a complainant cannot upload a {kind}; use appeal-form, power-of-attorney or attachment"
+                    )));
+                }
+                (None, None)
+            }
+            CaseAccess::Reviewer(r) => {
+                let (expected, action) = match kind {
+                    DocumentKind::Note => {
+                        // The note's recipients are checked against this keyring; the commit
+                        // is gated on it staying current.
+                        let keyring = self.current_keyring()?.ok_or(ServiceError::NoKeyring)?;
+                        if keyring.version() != r.keyring_version() {
+                            return Err(ServiceError::KeyringChanged);
+                        }
+                        (keyring.keyring().reviewers().count(), StaffActionKind::Note)
+                    }
+                    DocumentKind::Reply => (1, StaffActionKind::Reply),
+                    _ => {
+                        return Err(ServiceError::BadRequest(format!(
+                            "a reviewer cannot upload a {kind}; use note or reply"
+                        )));
+                    }
+                };
+                (Some(expected), Some((r, action)))
+            }
+        };
         let limit = self.max_document_bytes;
         if declared_len.is_some_and(|n| n > limit) {
             return Err(ServiceError::TooLarge { limit });
@@ -134,6 +177,8 @@ impl Services {
             document_id,
             kind,
             limit,
+            stanzas,
+            by,
         })
     }
 
@@ -187,7 +232,19 @@ impl Services {
         // ciphertext, and the retry that follows dedupes onto it. The receipt is made only
         // after the row and its log entry have committed together; if making it fails, the
         // client's retry lands in `AlreadyThere` and gets it then.
-        let (d, logged, created) = match self.store.insert_document(&rec, entry)? {
+        let stored = match &plan.by {
+            None => self.store.insert_document(&rec, entry)?,
+            Some((who, action)) => {
+                let detail = rec.kind.as_str().to_owned();
+                let action = staff_action(who, *action, rec.received_at, detail);
+                gated(
+                    self.store
+                        .insert_staff_document(&who.gate(), &rec, entry, &action)?,
+                    who,
+                )?
+            }
+        };
+        let (d, logged, created) = match stored {
             DocumentStored::Created(d, logged) => {
                 tracing::info!(kind = %d.kind, index = logged.index, "document stored");
                 (d, Some(logged), true)

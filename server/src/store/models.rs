@@ -1,16 +1,18 @@
 //! Rows as diesel reads and writes them, and their checked conversion to `domain` records.
 //! A row that does not convert (a tampered or corrupt database) is an error, never a default.
 
-use amanat_protocol::wire::{CaseStatus, DocumentKind};
+use amanat_protocol::wire::{CaseStatus, DocumentKind, StaffActionKind};
 use amanat_protocol::{CaseId, DocumentId, StaffId};
 use diesel::prelude::*;
 
 use super::StoreError;
 use super::schema::{
     cases, challenges, documents, grants, keyrings, log_checkpoints, log_entries, log_nodes,
-    sessions,
+    sessions, staff_actions,
 };
-use crate::domain::{CaseRecord, DocumentRecord, StoredKeyring};
+use crate::domain::{
+    CaseChange, CaseRecord, DocumentRecord, LastChange, StaffActionRecord, StoredKeyring,
+};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = keyrings)]
@@ -70,6 +72,28 @@ pub struct SessionRow {
     pub case_id: Option<String>,
     pub staff_id: Option<String>,
     pub expires_at: i64,
+    pub staff_key: Option<Vec<u8>>,
+}
+
+/// Who changed a case last and how (the columns every status or assignee change sets).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct LastChangeRow {
+    pub version: i64,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<i64>,
+    pub last_change: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = staff_actions)]
+pub struct StaffActionRow {
+    pub log_index: i64,
+    pub case_id: String,
+    pub staff_id: String,
+    pub action: String,
+    pub at: i64,
+    pub detail: String,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -116,6 +140,72 @@ pub fn case_id(v: &str) -> Result<CaseId, StoreError> {
 
 pub fn staff_id(v: &str) -> Result<StaffId, StoreError> {
     v.parse().map_err(|e| StoreError::corrupt("staff id", e))
+}
+
+/// A staff action's name in the database: the wire name, readable by an operator.
+pub fn action_name(a: StaffActionKind) -> &'static str {
+    match a {
+        StaffActionKind::Open => "open",
+        StaffActionKind::Assign => "assign",
+        StaffActionKind::Status => "status",
+        StaffActionKind::Note => "note",
+        StaffActionKind::Reply => "reply",
+        StaffActionKind::Share => "share",
+        StaffActionKind::Acknowledge => "acknowledge",
+    }
+}
+
+fn action_of(name: &str) -> Result<StaffActionKind, StoreError> {
+    StaffActionKind::ALL
+        .into_iter()
+        .find(|a| action_name(*a) == name)
+        .ok_or_else(|| StoreError::corrupt("staff action", format!("unknown action {name:?}")))
+}
+
+/// `status:<status>` or `assignee:<staff id, empty to unassign>`.
+pub fn change_text(c: &CaseChange) -> String {
+    match c {
+        CaseChange::Status(s) => format!("status:{s}"),
+        CaseChange::Assignee(a) => format!("assignee:{}", a.as_ref().map_or("", |a| a.as_str())),
+    }
+}
+
+fn change_of(text: &str) -> Result<CaseChange, StoreError> {
+    let corrupt = || StoreError::corrupt("case", format!("last change {text:?}"));
+    match text.split_once(':') {
+        Some(("status", s)) => Ok(CaseChange::Status(s.parse().map_err(|_| corrupt())?)),
+        Some(("assignee", "")) => Ok(CaseChange::Assignee(None)),
+        Some(("assignee", a)) => Ok(CaseChange::Assignee(Some(staff_id(a)?))),
+        _ => Err(corrupt()),
+    }
+}
+
+impl LastChangeRow {
+    /// The recorded change, if the case was ever changed; half-set columns are corruption.
+    pub fn last_change(&self) -> Result<Option<LastChange>, StoreError> {
+        match (&self.updated_by, self.updated_at, &self.last_change) {
+            (None, None, None) => Ok(None),
+            (Some(by), Some(at), Some(change)) => Ok(Some(LastChange {
+                by: staff_id(by)?,
+                at,
+                change: change_of(change)?,
+            })),
+            _ => Err(StoreError::corrupt("case", "partly recorded last change")),
+        }
+    }
+}
+
+impl TryFrom<StaffActionRow> for StaffActionRecord {
+    type Error = StoreError;
+    fn try_from(r: StaffActionRow) -> Result<Self, StoreError> {
+        Ok(StaffActionRecord {
+            log_index: u64_of("staff action", r.log_index)?,
+            staff: staff_id(&r.staff_id)?,
+            action: action_of(&r.action)?,
+            at: r.at,
+            detail: r.detail,
+        })
+    }
 }
 
 impl TryFrom<KeyringRow> for StoredKeyring {

@@ -23,6 +23,9 @@ diesel::table! {
         assignee -> Nullable<Text>,
         received_at -> BigInt,
         commitment -> Binary,
+        updated_by -> Nullable<Text>,
+        updated_at -> Nullable<BigInt>,
+        last_change -> Nullable<Text>,
     }
 }
 
@@ -60,6 +63,7 @@ diesel::table! {
         case_id -> Nullable<Text>,
         staff_id -> Nullable<Text>,
         expires_at -> BigInt,
+        staff_key -> Nullable<Binary>,
     }
 }
 
@@ -94,8 +98,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_actions (log_index) {
+        log_index -> BigInt,
+        case_id -> Text,
+        staff_id -> Text,
+        action -> Text,
+        at -> BigInt,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(grants -> cases (case_id));
 diesel::joinable!(documents -> cases (case_id));
+diesel::joinable!(staff_actions -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
     keyrings,
     cases,
@@ -106,5 +122,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_head,
     log_entries,
     log_nodes,
-    log_checkpoints
+    log_checkpoints,
+    staff_actions
 );
