@@ -283,8 +283,8 @@ pub enum VerdictWire {
 /// `log::entry::Acknowledgement { case: commitment, document, sha256, verdict, reviewer, signed_at }`.
 /// The server rebuilds that statement from what it stores and the caller's key, checks the
 /// signature, and logs it.
+// No `deny_unknown_fields` here: serde does not support it together with `flatten`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AckRequest {
     pub document_id: DocumentId,
     #[serde(flatten)]
@@ -455,6 +455,20 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
         assert!("letter".parse::<DocumentKind>().is_err());
+    }
+
+    #[test]
+    fn ack_requests_round_trip() {
+        for verdict in [VerdictWire::Accepted, VerdictWire::Rejected { reason: 3 }] {
+            let a = AckRequest {
+                document_id: DocumentId::random(),
+                verdict,
+                signed_at: 1_795_000_000,
+                signature: vec![7; 64],
+            };
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(serde_json::from_str::<AckRequest>(&json).unwrap(), a);
+        }
     }
 
     #[test]
