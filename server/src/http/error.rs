@@ -190,10 +190,10 @@ impl From<ServiceError> for ApiError {
                 "bad_recipients",
                 match kind {
                     DocumentKind::Note => format!(
-                        "A note must be encrypted to every reviewer in the current keyring ({expected}), and to nobody else; this one has {found} recipients. Fetch the keyring and encrypt the note again."
+                        "A note must be encrypted to every reviewer in the current keyring and to nobody else: {expected} recipients, but this one has {found}. Fetch the keyring and encrypt the note again."
                     ),
                     _ => format!(
-                        "A {kind} must be encrypted to {expected} recipient(s); this one has {found}."
+                        "A {kind} must be encrypted to the case alone: {expected} recipient, but this one has {found}."
                     ),
                 },
             ),

@@ -86,7 +86,7 @@ impl Services {
             Some(a) => {
                 if !self.is_current_reviewer(who, a)? {
                     return Err(ServiceError::BadRequest(format!(
-                        "{a} is not a reviewer in keyring version {}; a case can be assigned only to a reviewer",
+                        "a case can be assigned only to a reviewer, and {a} is not one in keyring version {}",
                         who.keyring_version()
                     )));
                 }
