@@ -3,7 +3,7 @@
 
 use amanat_protocol::Error as ProtocolError;
 use amanat_protocol::StaffId;
-use amanat_protocol::keyring::{Keyring, Role, SignedKeyring};
+use amanat_protocol::keyring::{Keyring, Role, SignedKeyring, StaffMember};
 use amanat_protocol::log::entry::Entry;
 use amanat_protocol::wire::Health;
 
@@ -85,21 +85,22 @@ impl Services {
 
 /// Who keeps what when `new` replaces `old`. Sessions survive only for members whose
 /// verifying key is unchanged (a changed key usually means the old one was lost or stolen);
-/// grants survive only for members who are still reviewers.
+/// grants survive only for members who are still reviewers with an unchanged age recipient
+/// (a grant is wrapped to that recipient: after a change only the old key could open it, and
+/// the member needs a fresh one, by `share` or `rekey`, anyway).
 pub(crate) fn effects(old: Option<&Keyring>, new: &Keyring) -> KeyringEffects {
+    let previous = |m: &StaffMember| old.and_then(|o| o.member(&m.public.id));
     let keep_sessions_of: Vec<StaffId> = new
         .staff
         .iter()
-        .filter(|m| {
-            old.and_then(|o| o.member(&m.public.id))
-                .is_some_and(|o| o.public.verifying_key == m.public.verifying_key)
-        })
+        .filter(|m| previous(m).is_some_and(|o| o.public.verifying_key == m.public.verifying_key))
         .map(|m| m.public.id.clone())
         .collect();
     let keep_grants_of = new
         .staff
         .iter()
         .filter(|m| m.has(Role::Reviewer))
+        .filter(|m| previous(m).is_none_or(|o| o.public.age_recipient == m.public.age_recipient))
         .map(|m| m.public.id.clone())
         .collect();
     KeyringEffects {

@@ -118,19 +118,40 @@ fn a_new_keyring_ends_access_of_who_it_drops_or_rekeys() {
         ],
         ..Keyring::genesis()
     };
+    let mut new_signing_key = staff("f", 6, &[Role::Reviewer]);
+    new_signing_key.public.verifying_key = staff("x", 10, &[]).public.verifying_key;
+    let mut new_age_key = staff("g", 7, &[Role::Reviewer]);
+    new_age_key.public.age_recipient = staff("x", 11, &[]).public.age_recipient;
+    let old = Keyring {
+        staff: [
+            old.staff,
+            vec![
+                staff("f", 6, &[Role::Reviewer]),
+                staff("g", 7, &[Role::Reviewer]),
+            ],
+        ]
+        .concat(),
+        ..old
+    };
     let new = Keyring {
         version: 2,
         staff: vec![
             staff("a", 1, &[Role::Reviewer]), // unchanged
-            staff("b", 2, &[Role::Auditor]),  // lost the reviewer role
-            staff("c", 9, &[Role::Reviewer]), // new key: old sessions must die
+            staff("b", 2, &[Role::Auditor]),  // lost the reviewer role: grants go
+            staff("c", 9, &[Role::Reviewer]), // both keys new: sessions and grants go
             // d removed
             staff("e", 5, &[Role::Reviewer]), // newcomer
+            new_signing_key,                  // sessions go, grants stay
+            new_age_key,                      // grants go, sessions stay
         ],
         ..Keyring::genesis()
     };
     let e = effects(Some(&old), &new);
     let ids = |v: &[amanat_protocol::StaffId]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert_eq!(ids(&e.keep_sessions_of), ["a", "b"]);
-    assert_eq!(ids(&e.keep_grants_of), ["a", "c", "e"]);
+    assert_eq!(ids(&e.keep_sessions_of), ["a", "b", "g"]);
+    assert_eq!(ids(&e.keep_grants_of), ["a", "e", "f"]);
+    // The first keyring takes nothing from anyone.
+    let first = effects(None, &new);
+    assert!(first.keep_sessions_of.is_empty());
+    assert_eq!(ids(&first.keep_grants_of), ["a", "c", "e", "f", "g"]);
 }
