@@ -86,7 +86,18 @@ impl BlobStore {
         file.sync_all()?;
         drop(file);
         let sha256: [u8; 32] = std::mem::take(&mut tmp.hasher).finalize().into();
-        let target = self.path_of(&sha256);
+        self.commit_file(&tmp.path, &sha256)?;
+        tmp.path = PathBuf::new(); // nothing left for Drop to remove
+        Ok(Committed {
+            sha256,
+            len: tmp.len,
+        })
+    }
+
+    /// Moves an already fsynced file whose SHA-256 the caller has checked (a finished
+    /// resumable upload) to its content address; if that blob exists, the file is removed.
+    pub fn commit_file(&self, path: &Path, sha256: &[u8; 32]) -> io::Result<()> {
+        let target = self.path_of(sha256);
         let dir = target
             .parent()
             .ok_or_else(|| io::Error::other("blob path has no parent"))?;
@@ -95,16 +106,12 @@ impl BlobStore {
             sync_dir(&self.root)?;
         }
         if target.exists() {
-            fs::remove_file(&tmp.path)?;
+            fs::remove_file(path)?;
         } else {
-            fs::rename(&tmp.path, &target)?;
+            fs::rename(path, &target)?;
             sync_dir(dir)?;
         }
-        tmp.path = PathBuf::new(); // nothing left for Drop to remove
-        Ok(Committed {
-            sha256,
-            len: tmp.len,
-        })
+        Ok(())
     }
 
     /// Opens a stored blob for reading, with its length.
@@ -158,7 +165,7 @@ pub fn read_chunk(file: &mut File, max: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn mkdir_private(path: &Path) -> io::Result<()> {
+pub(crate) fn mkdir_private(path: &Path) -> io::Result<()> {
     match fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -171,7 +178,7 @@ fn mkdir_private(path: &Path) -> io::Result<()> {
 }
 
 /// A rename is durable only once its directory is synced.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 

@@ -20,6 +20,10 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 pub const DEFAULT_SESSION_TTL_SECS: u64 = 1800;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 const MAX_SESSION_TTL_SECS: u64 = 24 * 3600;
+/// One day: long enough to resume a large upload after a night offline, short enough that
+/// abandoned ciphertext does not pile up.
+pub const DEFAULT_UPLOAD_TTL_SECS: u64 = 24 * 3600;
+const MAX_UPLOAD_TTL_SECS: u64 = 30 * 24 * 3600;
 
 /// Where the server finds the keyring root, its database, its blobs and its certificate.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,6 +38,8 @@ pub struct Config {
     pub root_key: VerifyingKey,
     pub max_document_bytes: u64,
     pub session_ttl_secs: u64,
+    /// Seconds after its last chunk that an unfinished resumable upload is deleted.
+    pub upload_ttl_secs: u64,
     /// A `tracing` filter such as `info` or `amanat_server=debug`.
     pub log: Option<String>,
     /// The transparency log's Ed25519 seed: a file of exactly 32 bytes, kept private.
@@ -53,6 +59,7 @@ impl fmt::Debug for Config {
             .field("root_key", &STANDARD.encode(self.root_key.as_bytes()))
             .field("max_document_bytes", &self.max_document_bytes)
             .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("upload_ttl_secs", &self.upload_ttl_secs)
             .field("log", &self.log)
             .field("log_key_file", &self.log_key_file)
             .field("log_origin", &self.log_origin)
@@ -121,6 +128,8 @@ pub struct Layer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_ttl_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_ttl_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_key_file: Option<PathBuf>,
@@ -142,6 +151,7 @@ impl Layer {
             root_key,
             max_document_bytes,
             session_ttl_secs,
+            upload_ttl_secs,
             log,
             log_key_file,
             log_origin
@@ -214,6 +224,9 @@ impl Layer {
                 }
                 "AMANAT_SESSION_TTL_SECS" => {
                     layer.session_ttl_secs = Some(number("session_ttl_secs")?);
+                }
+                "AMANAT_UPLOAD_TTL_SECS" => {
+                    layer.upload_ttl_secs = Some(number("upload_ttl_secs")?);
                 }
                 "AMANAT_LOG" => layer.log = Some(value.clone()),
                 "AMANAT_LOG_KEY_FILE" => layer.log_key_file = Some(value.into()),
@@ -332,6 +345,15 @@ impl Config {
                 ),
             });
         }
+        let upload_ttl_secs = layer.upload_ttl_secs.unwrap_or(DEFAULT_UPLOAD_TTL_SECS);
+        if !(1..=MAX_UPLOAD_TTL_SECS).contains(&upload_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "upload_ttl_secs",
+                reason: format!(
+                    "{upload_ttl_secs} is out of range; use 1 to {MAX_UPLOAD_TTL_SECS} seconds (the default, 86400, lets a complainant resume the next day)"
+                ),
+            });
+        }
         let log_key_file = layer.log_key_file.ok_or(ConfigError::Missing {
             setting: "log_key_file",
             hint: "set it in the config file or AMANAT_LOG_KEY_FILE to the 32-byte key `amanat-server init` writes as log.key",
@@ -350,6 +372,7 @@ impl Config {
             root_key,
             max_document_bytes,
             session_ttl_secs,
+            upload_ttl_secs,
             log: layer.log,
             log_key_file,
             log_origin,
@@ -367,6 +390,7 @@ impl Config {
             root_key: Some(STANDARD.encode(self.root_key.as_bytes())),
             max_document_bytes: Some(self.max_document_bytes),
             session_ttl_secs: Some(self.session_ttl_secs),
+            upload_ttl_secs: Some(self.upload_ttl_secs),
             log: self.log.clone(),
             log_key_file: Some(self.log_key_file.clone()),
             log_origin: Some(self.log_origin.clone()),

@@ -146,6 +146,7 @@ pub fn init_data_dir_with_log_origin(
         root_key,
         max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+        upload_ttl_secs: crate::config::DEFAULT_UPLOAD_TTL_SECS,
         log: None,
         log_key_file,
         log_origin: log_origin.clone(),

@@ -55,10 +55,11 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         ),
         source,
     })?;
-    Ok((
-        web::Data::new(Services::new(config, store, blobs, log)),
-        tls,
-    ))
+    let services = web::Data::new(Services::new(config, store, blobs, log));
+    services
+        .collect_uploads()
+        .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;
+    Ok((services, tls))
 }
 
 fn http_server(
@@ -68,6 +69,7 @@ fn http_server(
     workers: Option<usize>,
     signals: bool,
 ) -> Result<actix_web::dev::Server, Error> {
+    http::spawn_upload_collector(services.clone());
     let mut server = HttpServer::new(move || http::app(services.clone()));
     if let Some(n) = workers {
         server = server.workers(n);

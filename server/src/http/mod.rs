@@ -6,6 +6,7 @@ mod error;
 mod extractors;
 mod handlers;
 mod routes;
+mod uploads;
 
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpRequest, web};
 
 pub use error::ApiError;
+pub use uploads::spawn_collector as spawn_upload_collector;
 
 use crate::service::Services;
 

@@ -9,6 +9,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
             .service(web::resource("/health").route(web::get().to(h::health)))
+            .configure(super::uploads::configure)
             .service(
                 web::resource("/keyring")
                     .route(web::get().to(h::get_keyring))

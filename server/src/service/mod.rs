@@ -9,6 +9,7 @@ mod collab;
 mod keyring;
 pub mod log;
 mod upload;
+mod uploads;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,7 @@ use amanat_protocol::wire::DocumentKind;
 pub use auth::{AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Staff};
 pub use log::LogSigner;
 pub use upload::{AgeCheck, UploadPlan};
+pub use uploads::{ChunkWriter, UploadArea, UploadError, valid_upload_id};
 
 use crate::blobs::BlobStore;
 use crate::config::Config;
@@ -142,6 +144,7 @@ pub struct Services {
     root: Fingerprint,
     max_document_bytes: u64,
     session_ttl_secs: u64,
+    uploads: UploadArea,
 }
 
 impl Services {
@@ -153,6 +156,7 @@ impl Services {
             root: Fingerprint::of(&config.root_key),
             max_document_bytes: config.max_document_bytes,
             session_ttl_secs: config.session_ttl_secs,
+            uploads: UploadArea::new(config),
         }
     }
 

@@ -6,6 +6,7 @@ mod log;
 mod models;
 mod queries;
 pub mod schema;
+pub mod uploads;
 
 use std::time::Duration;
 
