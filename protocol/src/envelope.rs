@@ -166,7 +166,10 @@ pub fn open(
         .map_err(|e| Error::Decrypt(e.to_string()))?;
     let mut r = decryptor
         .decrypt(std::iter::once(identity))
-        .map_err(|e| Error::Decrypt(e.to_string()))?;
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Error::NotForUs,
+            other => Error::Decrypt(other.to_string()),
+        })?;
     let decrypt_err = |e: io::Error| Error::Decrypt(format!("damaged or truncated: {e}"));
 
     let mut magic = [0u8; MAGIC.len()];

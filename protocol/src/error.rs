@@ -36,6 +36,9 @@ pub enum Error {
     #[error("decryption failed: {0}")]
     Decrypt(String),
 
+    #[error("this was not encrypted to your key")]
+    NotForUs,
+
     #[error("encryption failed: {0}")]
     Encrypt(String),
 

@@ -441,7 +441,19 @@ pub fn open(
         } else {
             &case_identity
         };
-        let meta = envelope::open(identity, resp, tmp.as_file_mut()).map_err(|e| {
+        let meta = match envelope::open(identity, resp, tmp.as_file_mut()) {
+            // Notes are sealed to the reviewers of the day: one from before you joined is
+            // not yours to read. Say so and go on.
+            Err(amanat_protocol::Error::NotForUs) if doc.kind == DocumentKind::Note => {
+                println!(
+                    "  (a note from {} that was written before you could read this case; it is not encrypted to you)",
+                    format_time(doc.received_at)
+                );
+                continue;
+            }
+            other => other,
+        }
+        .map_err(|e| {
             CliError::new(format!("document {} did not decrypt: {e}", doc.document_id))
                 .hint("the ciphertext was damaged or altered; nothing from it was kept")
         })?;
