@@ -348,6 +348,18 @@ pub enum StaffCommand {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// Acknowledge many powers of attorney at once, unlocking your key only once.
+    #[command(
+        after_help = "Example:\n  amanat staff ack-batch verdicts.txt --key aigerim.key\n\nOne line per power of attorney: `CASE DOC accept` or `CASE DOC reject REASON`;\nblank lines and lines starting with # are ignored."
+    )]
+    AckBatch {
+        /// The file of verdicts.
+        file: PathBuf,
+        #[command(flatten)]
+        key: StaffKeyArgs,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// Fetch a case and decrypt it on this machine into a folder.
     #[command(
         after_help = "Example:\n  amanat staff open 0b6e3c1a-… --out ./case --key aigerim.key\n\nThe folder then holds plaintext: keep it on an encrypted disk and delete it when done."

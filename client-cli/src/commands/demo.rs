@@ -302,6 +302,7 @@ fn journey(
             &poa.document_id.to_string(),
             amanat_protocol::log::entry::Verdict::Accepted,
             None,
+            true,
         )?;
     }
     println!(

@@ -218,6 +218,11 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             let keys = load_keys(key)?;
             login(&keys, server, root, session).map(|_| ())
         }
+        StaffCommand::AckBatch { file, key, session } => {
+            let s = SavedSession::load(session)?;
+            let keys = load_keys(key)?;
+            ack_batch(&s, &keys, file)
+        }
         StaffCommand::Status {
             case,
             status,
@@ -297,7 +302,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
                 Some(reason) => Verdict::Rejected(reason),
                 None => Verdict::Accepted,
             };
-            ack(&s, &keys, case, poa, verdict, receipt.as_deref()).map(|_| ())
+            ack(&s, &keys, case, poa, verdict, receipt.as_deref(), false).map(|_| ())
         }
         StaffCommand::Open {
             case,
@@ -320,6 +325,7 @@ pub fn ack(
     poa: &str,
     verdict: Verdict,
     receipt_out: Option<&Path>,
+    quiet: bool,
 ) -> Result<String> {
     let api = session.api()?;
     let case: CaseId = case
@@ -385,10 +391,49 @@ pub fn ack(
     if let Some(path) = receipt_out {
         write_private(path, recorded.receipt.as_bytes(), false)?;
         println!("Receipt saved to {}.", path.display());
-    } else {
+    } else if !quiet {
         print!("{}", recorded.receipt);
     }
     Ok(recorded.receipt)
+}
+
+/// Runs every verdict in `file` with one unlock of the key; reports each line and fails at
+/// the end if any line failed.
+pub fn ack_batch(session: &SavedSession, keys: &StaffKeys, file: &Path) -> Result<()> {
+    let text = fs::read_to_string(file).map_err(|e| CliError::file("read", file, e))?;
+    let mut failed = 0;
+    let mut done = 0;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let verdict = match words.as_slice() {
+            [_, _, "accept"] => Ok(Verdict::Accepted),
+            [_, _, "reject", reason] => reason
+                .parse::<u16>()
+                .map(Verdict::Rejected)
+                .map_err(|_| CliError::new(format!("line {}: the reason must be a number", n + 1))),
+            _ => Err(CliError::new(format!(
+                "line {}: expected `CASE DOC accept` or `CASE DOC reject REASON`",
+                n + 1
+            ))),
+        };
+        let outcome = verdict.and_then(|v| ack(session, keys, words[0], words[1], v, None, true));
+        match outcome {
+            Ok(_) => done += 1,
+            Err(e) => {
+                failed += 1;
+                eprintln!("line {}: {}", n + 1, e.message);
+            }
+        }
+    }
+    println!("{done} acknowledgement(s) logged, {failed} failed.");
+    if failed > 0 {
+        return Err(CliError::new(format!("{failed} line(s) of {} failed", file.display())));
+    }
+    Ok(())
 }
 
 pub fn cases(api: &Api) -> Result<()> {
