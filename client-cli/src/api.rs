@@ -14,6 +14,7 @@ use amanat_protocol::wire::{
     ChallengeRequest, CreateCase, DocumentInfo, DocumentKind, ErrorBody, GrantPut, KeyringAccepted,
     LogCheckpoint, LogProof, MyCase, Session, SessionRequest, SetAssignee, SetStatus,
 };
+use amanat_protocol::wire::{CreateUpload, FinishUpload, UPLOAD_OFFSET_HEADER, UploadState};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -211,6 +212,58 @@ impl Api {
         self.send(rb)?
             .json()
             .map_err(|e| Failure::Transport(format!("unexpected answer from the server: {e}")))
+    }
+
+    /// `POST /v1/cases/{case}/uploads`: starts (or, retried, finds) a resumable upload.
+    pub fn create_upload(&self, case: CaseId, req: &CreateUpload) -> Result<UploadState, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/cases/{case}/uploads")))
+                .json(req),
+        )
+    }
+
+    /// `GET /v1/uploads/{id}`: how much of the upload the server has.
+    pub fn upload_state(&self, id: &str) -> Result<UploadState, Failure> {
+        self.json(self.http.get(self.url(&format!("/v1/uploads/{id}"))))
+    }
+
+    /// `PATCH /v1/uploads/{id}`: appends `chunk` at `offset`; returns the server's new offset.
+    pub fn patch_upload(
+        &self,
+        id: &str,
+        offset: u64,
+        chunk: bytes::Bytes,
+        timeout: Duration,
+    ) -> Result<u64, Failure> {
+        let rb = self
+            .http
+            .patch(self.url(&format!("/v1/uploads/{id}")))
+            .header("content-type", "application/offset+octet-stream")
+            .header(UPLOAD_OFFSET_HEADER, offset.to_string())
+            .timeout(timeout)
+            .body(chunk);
+        let resp = self.send(rb)?;
+        resp.headers()
+            .get(UPLOAD_OFFSET_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| Failure::Transport("the server did not say how much it has".into()))
+    }
+
+    /// `POST /v1/uploads/{id}/finish`: the document, with its receipt.
+    pub fn finish_upload(&self, id: &str, sha256: [u8; 32]) -> Result<DocumentInfo, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/uploads/{id}/finish")))
+                .json(&FinishUpload { sha256 }),
+        )
+    }
+
+    /// `DELETE /v1/uploads/{id}`.
+    pub fn delete_upload(&self, id: &str) -> Result<(), Failure> {
+        self.send(self.http.delete(self.url(&format!("/v1/uploads/{id}"))))
+            .map(|_| ())
     }
 
     pub fn keyring_version(&self, version: u64) -> Result<SignedKeyring, Failure> {

@@ -98,6 +98,18 @@ pub struct SubmitArgs {
     /// Without --form, a wizard asks for the appeal form in the terminal.
     #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
     pub lang: Option<String>,
+    /// Keep the ciphertext of each large document in DIR until the server has all of it, so
+    /// that if this program stops mid-way, running it again with --codename-stdin, the same
+    /// files and the same DIR resumes instead of starting again. DIR then holds, per
+    /// document, `<id>.age` (the encrypted document, readable only with your codename or a
+    /// reviewer's key) and `<id>.json` (upload id, document id, kind and lengths:
+    /// no codename, key, file name, server address or case). Both are deleted once the
+    /// server has the document. Without this flag nothing is written to disk.
+    #[arg(long, value_name = "DIR")]
+    pub resume_dir: Option<PathBuf>,
+    /// Print no progress (bars, rates, retries) on standard error.
+    #[arg(long)]
+    pub quiet: bool,
     /// Add documents to your existing case: read the codename from standard input (never
     /// from the command line, where it would stay in the shell's history).
     #[arg(long)]

@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod i18n;
 mod secrets;
+pub mod upload;
 
 use std::process::ExitCode;
 

@@ -13,6 +13,7 @@ use amanat_protocol::keyring::SignedKeyring;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod faults;
 pub mod http;
 pub mod synthetic;
 pub mod tamper;
@@ -250,6 +251,20 @@ impl Server {
             out.push(("pg_dump".into(), dump.stdout));
         }
         out
+    }
+
+    /// Kills the server as a crash would (SIGKILL) and starts it again on the same data
+    /// directory, with default options; `url` changes (a new port).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let opts = ServerOptions {
+            backend: self.backend.clone(),
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        };
+        self.child = Self::spawn(&self.dir(), &self.log, &opts);
+        self.url = read_listening(&mut self.child);
     }
 
     pub fn is_running(&mut self) -> bool {

@@ -2,25 +2,23 @@
 //! codename, derive the case keys, encrypt every document on this device while uploading
 //! it, and wrap the case key for each reviewer. Nothing is written to disk.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use amanat_protocol::codename::{CaseKeys, Codename};
-use amanat_protocol::envelope::{self, DocumentMeta};
+use amanat_protocol::envelope::DocumentMeta;
 use amanat_protocol::form::AppealForm;
 use amanat_protocol::grant;
-use amanat_protocol::ids::{CaseId, DocumentId};
+use amanat_protocol::ids::CaseId;
 use amanat_protocol::keyring::{Fingerprint, KeyringPin, VerifiedKeyring};
 use amanat_protocol::log::entry::{DocumentReceived, Entry};
 use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
-use sha2::{Digest, Sha256};
 
 use crate::api::{Api, Endpoint};
 use crate::cli::SubmitArgs;
 use crate::commands::{format_bytes, wizard};
 use crate::error::{CliError, Result};
+use crate::upload;
 
 /// A document about to be encrypted: where its bytes come from and what it is.
 pub struct Outgoing {
@@ -62,9 +60,26 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
     if let Some(dir) = &args.receipt {
         std::fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
     }
+    let settings = upload::Settings {
+        resume_dir: args.resume_dir.clone(),
+        quiet: args.quiet,
+    };
     let done = match codename {
-        Some(c) => add_to_case(&endpoint, root, args.root.min_keyring_version, &c, docs)?,
-        None => submit(&endpoint, root, args.root.min_keyring_version, docs)?,
+        Some(c) => add_to_case(
+            &endpoint,
+            root,
+            args.root.min_keyring_version,
+            &c,
+            docs,
+            &settings,
+        )?,
+        None => submit_with(
+            &endpoint,
+            root,
+            args.root.min_keyring_version,
+            docs,
+            &settings,
+        )?,
     };
     for (n, d) in done.documents.iter().enumerate() {
         let Some(receipt) = &d.receipt else { continue };
@@ -184,6 +199,23 @@ pub fn submit(
     min_version: u64,
     docs: Vec<Outgoing>,
 ) -> Result<Submitted> {
+    submit_with(
+        endpoint,
+        root,
+        min_version,
+        docs,
+        &upload::Settings::default(),
+    )
+}
+
+/// [`submit`] with the upload settings from the command line.
+pub fn submit_with(
+    endpoint: &Endpoint,
+    root: Fingerprint,
+    min_version: u64,
+    docs: Vec<Outgoing>,
+    settings: &upload::Settings,
+) -> Result<Submitted> {
     let mut api = Api::connect(endpoint)?;
     let mut pin = KeyringPin::new(root).with_min_version(min_version);
     let mut keyring = fetch_keyring(&api, &mut pin)?;
@@ -227,7 +259,7 @@ pub fn submit(
             None
         }
     };
-    let documents = upload_all(&api, case_id, &keys, docs, log.as_ref())?;
+    let documents = upload_all(&mut api, case_id, &keys, docs, log.as_ref(), settings)?;
     println!(
         "Case {case_id}: {} document(s) received by the server, encrypted.",
         documents.len()
@@ -243,8 +275,9 @@ pub fn add_to_case(
     min_version: u64,
     codename: &Codename,
     docs: Vec<Outgoing>,
+    settings: &upload::Settings,
 ) -> Result<Submitted> {
-    let (api, keys, keyring) =
+    let (mut api, keys, keyring) =
         crate::commands::inbox::sign_in(endpoint, root, min_version, codename)?;
     let me = api.me()?;
     println!(
@@ -258,7 +291,7 @@ pub fn add_to_case(
         .as_ref()
         .map(|l| l.verifier())
         .transpose()?;
-    let documents = upload_all(&api, me.case_id, &keys, docs, log.as_ref())?;
+    let documents = upload_all(&mut api, me.case_id, &keys, docs, log.as_ref(), settings)?;
     println!(
         "Case {}: {} more document(s) received by the server, encrypted.",
         me.case_id,
@@ -320,17 +353,18 @@ fn show_codename(codename: &Codename, case_id: CaseId) {
 }
 
 pub fn upload_all(
-    api: &Api,
+    api: &mut Api,
     case_id: CaseId,
     keys: &CaseKeys,
     docs: Vec<Outgoing>,
     log: Option<&NoteVerifier>,
+    settings: &upload::Settings,
 ) -> Result<Vec<DocumentInfo>> {
     let commitment = keys.commitment(&case_id)?;
     let mut done = Vec::new();
     for doc in docs {
         let kind = doc.meta.kind;
-        let info = upload(api, case_id, &keys.recipient(), doc)?;
+        let info = upload(api, case_id, keys, doc, settings)?;
         if let Some(verifier) = log {
             check_receipt(&info, &commitment, verifier)?;
         }
@@ -344,50 +378,25 @@ pub fn upload_all(
     Ok(done)
 }
 
-/// Encrypts on one thread while the HTTP body streams the ciphertext on another, so a
-/// large video needs neither memory nor a temporary file. Afterwards the server's hash and
-/// length must match what we encrypted.
+/// Encrypts on one thread while this one sends the ciphertext (see `crate::upload`): a small
+/// document in one request, a large one in resumable chunks that survive dropped connections
+/// and server restarts. Neither needs memory for the whole document nor a temporary file
+/// (unless `--resume-dir` asks for one). The server's hash and length must match ours.
 pub fn upload(
-    api: &Api,
+    api: &mut Api,
     case_id: CaseId,
-    recipient: &age::x25519::Recipient,
+    keys: &CaseKeys,
     doc: Outgoing,
+    settings: &upload::Settings,
 ) -> Result<DocumentInfo> {
-    let (reader, writer) =
-        io::pipe().map_err(|e| CliError::new(format!("cannot create a pipe: {e}")))?;
-    let recipient = recipient.clone();
-    let Outgoing { meta, source } = doc;
-    let kind = meta.kind;
-    let sealer = std::thread::spawn(move || -> Result<([u8; 32], u64)> {
-        let content: Box<dyn Read> = match &source {
-            Source::File(p) => Box::new(BufReader::with_capacity(
-                64 * 1024,
-                File::open(p).map_err(|e| CliError::file("read", p, e))?,
-            )),
-            Source::Memory(v) => Box::new(io::Cursor::new(v.clone())),
-        };
-        let hashing = HashingWriter::new(io::BufWriter::with_capacity(64 * 1024, writer));
-        let hashing = envelope::seal(&recipient, &meta, content, hashing)?;
-        let (digest, len, inner) = hashing.finish();
-        inner
-            .into_inner()
-            .map_err(|e| CliError::new(format!("upload interrupted: {}", e.error())))?;
-        Ok((digest, len))
-    });
-    let doc_id = DocumentId::random();
-    let sent = api.put_document(case_id, doc_id, kind, reader);
-    let sealed = sealer
-        .join()
-        .map_err(|_| CliError::new("the encryption thread failed"))?;
-    let info = sent?;
-    let (digest, len) = sealed?;
-    if info.sha256 != digest || info.length != len || info.document_id != doc_id {
-        return Err(CliError::new(
-            "the server's record of the upload does not match what was sent",
-        )
-        .hint("try again; if it repeats, the server or the network is tampering with uploads"));
-    }
-    Ok(info)
+    let recipient = keys.recipient();
+    let mut target = upload::Target {
+        api,
+        auth: keys.auth(),
+        case_id,
+        recipient: &recipient,
+    };
+    upload::send(&mut target, doc, settings)
 }
 
 /// A document's receipt must be signed by the keyring's log and record exactly this upload.
@@ -417,38 +426,4 @@ fn check_receipt(
         );
     }
     Ok(())
-}
-
-/// Counts and hashes what passes through.
-pub struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-    len: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    pub fn new(inner: W) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            len: 0,
-        }
-    }
-
-    pub fn finish(self) -> ([u8; 32], u64, W) {
-        (self.hasher.finalize().into(), self.len, self.inner)
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
