@@ -2,7 +2,7 @@
 //! and root-signed keyrings — and reads no document. A rewritten, truncated or forked log is
 //! reported loudly with a non-zero exit, naming what was found.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -265,12 +265,22 @@ struct KeyringRecord {
     reviewers: Vec<String>,
 }
 
-#[derive(Default)]
-struct CaseFacts {
-    appeal: bool,
-    poa: bool,
-    acknowledged: bool,
-    accepted: bool,
+/// What the log says of one case, in one byte: the audit's memory grows with the number of
+/// cases (never with the number of entries), so it is kept small.
+const APPEAL: u8 = 1;
+const POA: u8 = 2;
+const ACKNOWLEDGED: u8 = 4;
+const ACCEPTED: u8 = 8;
+
+/// A received power of attorney, as the 32-byte hash of (document, case, ciphertext hash):
+/// enough to check that an acknowledgement names one, in a third of the memory.
+fn poa_key(document: &DocumentId, case: &CaseCommitment, sha256: &Hash) -> Hash {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(document.as_bytes());
+    h.update(case);
+    h.update(sha256);
+    h.finalize().into()
 }
 
 pub fn audit_log(
@@ -299,8 +309,8 @@ pub fn audit_log(
 
     let mut f = Figures::default();
     let mut range = CompactRange::default();
-    let mut cases: HashMap<CaseCommitment, CaseFacts> = HashMap::new();
-    let mut poas: HashMap<DocumentId, (CaseCommitment, Hash)> = HashMap::new();
+    let mut cases: HashMap<CaseCommitment, u8> = HashMap::new();
+    let mut poas: HashSet<Hash> = HashSet::new();
     let mut in_force: Option<VerifiedKeyring> = None;
     let mut index = 0u64;
     let mut problems = Vec::new();
@@ -394,10 +404,11 @@ pub fn audit_log(
     f.entries = latest.size;
     f.cases = cases.len() as u64;
     for c in cases.values() {
-        f.cases_with_appeal_form += u64::from(c.appeal);
-        f.cases_with_power_of_attorney += u64::from(c.poa);
-        f.cases_with_acknowledged_power_of_attorney += u64::from(c.acknowledged);
-        f.complete_cases += u64::from(c.appeal && c.accepted);
+        let has = |flag: u8| u64::from(c & flag != 0);
+        f.cases_with_appeal_form += has(APPEAL);
+        f.cases_with_power_of_attorney += has(POA);
+        f.cases_with_acknowledged_power_of_attorney += has(ACKNOWLEDGED);
+        f.complete_cases += u64::from(c & (APPEAL | ACCEPTED) == APPEAL | ACCEPTED);
     }
     f.problems = problems;
     if let Some(dir) = state {
@@ -428,8 +439,8 @@ fn account(
     api: &Api,
     root: &Fingerprint,
     f: &mut Figures,
-    cases: &mut HashMap<CaseCommitment, CaseFacts>,
-    poas: &mut HashMap<DocumentId, (CaseCommitment, Hash)>,
+    cases: &mut HashMap<CaseCommitment, u8>,
+    poas: &mut HashSet<Hash>,
     in_force: &mut Option<VerifiedKeyring>,
     problems: &mut Vec<String>,
 ) -> Result<()> {
@@ -438,10 +449,10 @@ fn account(
             *f.documents_by_kind.entry(d.kind.to_string()).or_default() += 1;
             let c = cases.entry(d.case).or_default();
             match d.kind {
-                DocumentKind::AppealForm => c.appeal = true,
+                DocumentKind::AppealForm => *c |= APPEAL,
                 DocumentKind::PowerOfAttorney => {
-                    c.poa = true;
-                    poas.insert(d.document, (d.case, d.sha256));
+                    *c |= POA;
+                    poas.insert(poa_key(&d.document, &d.case, &d.sha256));
                 }
                 _ => {}
             }
@@ -462,14 +473,16 @@ fn account(
                     b64(&a.ack.reviewer),
                     in_force.as_ref().map(|k| k.version().to_string()).unwrap_or_else(|| "none".into())
                 ));
-            } else if poas.get(&a.ack.document) != Some(&(a.ack.case, a.ack.sha256)) {
+            } else if !poas.contains(&poa_key(&a.ack.document, &a.ack.case, &a.ack.sha256)) {
                 problems.push(format!(
                     "entry {i}: an acknowledgement of a power of attorney the log never received"
                 ));
             } else if let Some(c) = cases.get_mut(&a.ack.case) {
-                c.acknowledged = true;
                 // The latest verdict on a case's powers of attorney stands.
-                c.accepted = matches!(a.ack.verdict, Verdict::Accepted);
+                *c = match a.ack.verdict {
+                    Verdict::Accepted => *c | ACKNOWLEDGED | ACCEPTED,
+                    Verdict::Rejected(_) => (*c | ACKNOWLEDGED) & !ACCEPTED,
+                };
             }
         }
         Entry::StaffAction { actor, .. } => {
