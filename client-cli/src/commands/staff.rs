@@ -431,7 +431,10 @@ pub fn ack_batch(session: &SavedSession, keys: &StaffKeys, file: &Path) -> Resul
     }
     println!("{done} acknowledgement(s) logged, {failed} failed.");
     if failed > 0 {
-        return Err(CliError::new(format!("{failed} line(s) of {} failed", file.display())));
+        return Err(CliError::new(format!(
+            "{failed} line(s) of {} failed",
+            file.display()
+        )));
     }
     Ok(())
 }
