@@ -225,11 +225,17 @@ pub fn rekey(api: &Api, session: &SavedSession, keys: &StaffKeys, to: &str) -> R
     let mut shared = 0;
     let mut skipped = 0;
     for c in api.cases()? {
-        match share(api, keys, c.case_id, &to, &keyring) {
-            Ok(()) => shared += 1,
-            Err(e) if e.message.contains("not_found") => skipped += 1,
-            Err(e) => return Err(e),
+        // Only the cases shared with the caller can be shared on.
+        match api.case(c.case_id) {
+            Ok(_) => {}
+            Err(Failure::Api(e)) if e.status == 404 => {
+                skipped += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
         }
+        share(api, keys, c.case_id, &to, &keyring)?;
+        shared += 1;
     }
     println!("Shared {shared} case(s) with {to}; {skipped} you cannot open yourself were skipped.");
     Ok(())

@@ -60,9 +60,18 @@ pub fn load_cases(session: &SavedSession, keys: &StaffKeys) -> Result<Vec<CaseDa
             .is_some_and(|m| m.has(Role::Reviewer))
     })?;
     let mut out = Vec::new();
+    let mut not_granted = 0;
     for summary in api.cases()? {
         let case = summary.case_id;
-        let detail = api.case(case)?;
+        // Every reviewer sees the list, but opens only the cases shared with them.
+        let detail = match api.case(case) {
+            Ok(d) => d,
+            Err(crate::api::Failure::Api(e)) if e.status == 404 => {
+                not_granted += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
         let commitment = keys::commitment_for(&identity, &case)?;
         if commitment != detail.commitment {
@@ -120,6 +129,11 @@ pub fn load_cases(session: &SavedSession, keys: &StaffKeys) -> Result<Vec<CaseDa
             verdict,
             flags,
         });
+    }
+    if not_granted > 0 {
+        eprintln!(
+            "{not_granted} case(s) are not shared with you and were left out; a colleague can share them (`amanat staff share`)."
+        );
     }
     Ok(out)
 }
