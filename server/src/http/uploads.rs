@@ -2,6 +2,7 @@
 //! offset, state, finish, delete. A chunk streams through in 1 MiB batches on the blocking
 //! pool and is fsynced before its new offset is answered; nothing is held in memory whole.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -285,17 +286,22 @@ enum Ended {
     Cut(Refusal),
 }
 
-/// Writes one batch on the blocking pool and hands the writer back, with the outcome.
-async fn write_batch(
+/// Writes one batch on the blocking pool and hands the writer back, with the outcome. The
+/// write starts at once (`web::block` spawns eagerly), so the next batch is read from the
+/// network while this one is hashed and written; one function, so every pending write has
+/// the same type.
+fn write_batch(
     mut w: ChunkWriter,
     data: Vec<u8>,
-) -> Result<(ChunkWriter, Result<(), UploadError>), Refusal> {
-    web::block(move || {
+) -> impl Future<Output = Result<(ChunkWriter, Result<(), UploadError>), Refusal>> {
+    let task = web::block(move || {
         let r = w.write(&data);
         (w, r)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")).into())
+    });
+    async move {
+        task.await
+            .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")).into())
+    }
 }
 
 /// `PATCH /v1/uploads/{id}` with `Upload-Offset: N`: appends the body at N, which must be the
@@ -316,12 +322,15 @@ pub async fn patch(
     if declared.is_some_and(|n| n > MAX_CHUNK) {
         return Err(UploadError::ChunkTooLarge { max: MAX_CHUNK }.into());
     }
-    let mut writer = {
+    let writer = {
         let svc = svc.clone();
         run(move || svc.open_chunk(&who, &id, offset, declared)).await?
     };
     let stop: Arc<AtomicBool> = writer.stop_signal();
     let room = writer.room();
+    // The writer is either idle here or inside the one write in flight.
+    let mut idle = Some(writer);
+    let mut pending = None;
 
     let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
     let mut received: u64 = 0;
@@ -373,15 +382,34 @@ pub async fn patch(
             break Ended::TooMuch;
         }
         if buf.len() >= WRITE_BATCH {
+            let w = match pending.take() {
+                Some(write) => {
+                    let (w, r) = write.await?;
+                    if let Err(e) = r {
+                        idle = Some(w);
+                        failed = Some(e);
+                        break Ended::TooMuch;
+                    }
+                    w
+                }
+                None => idle
+                    .take()
+                    .ok_or_else(|| ApiError::internal("a chunk lost its writer"))?,
+            };
             let data = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
-            let (w, r) = write_batch(writer, data).await?;
-            writer = w;
-            if let Err(e) = r {
-                failed = Some(e);
-                break Ended::TooMuch;
-            }
+            pending = Some(write_batch(w, data));
         }
     };
+    if let Some(write) = pending.take() {
+        let (w, r) = write.await?;
+        idle = Some(w);
+        if let Err(e) = r {
+            failed.get_or_insert(e);
+        }
+    }
+    let mut writer = idle
+        .take()
+        .ok_or_else(|| ApiError::internal("a chunk lost its writer"))?;
     // The rest of the body: written, except after a refusal.
     if failed.is_none() {
         let data = std::mem::take(&mut buf);
