@@ -88,7 +88,10 @@ fn codename_check_accepts_good_and_explains_bad() {
     // Single words may coincide with the message's own ("word", "check"); an echo of the
     // codename shows as two of its words in a row.
     for pair in words.windows(2) {
-        assert!(!err.contains(&pair.join(" ")), "the error echoes the codename");
+        assert!(
+            !err.contains(&pair.join(" ")),
+            "the error echoes the codename"
+        );
     }
 
     let out = amanat(&["codename", "check", "--stdin"], "one two three");

@@ -264,7 +264,10 @@ mod tests {
                 assert!(e.to_string().contains("do not fit"));
                 // The message's own words ("check", "order") may be codename words; an
                 // echo would show two codename words in a row.
-                assert!(!e.to_string().contains(&format!("{} {}", words[0], words[1])));
+                assert!(
+                    !e.to_string()
+                        .contains(&format!("{} {}", words[0], words[1]))
+                );
             }
         }
         let mut typo = words.clone();

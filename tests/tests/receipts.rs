@@ -314,3 +314,40 @@ fn tampering_is_detected() {
         stderr(&out)
     );
 }
+
+/// A keyring naming another log would make every client reject this server's receipts after
+/// their documents are stored: the server refuses it when it is published.
+#[test]
+fn a_keyring_naming_another_log_is_refused() {
+    let w = world(Backend::Sqlite);
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let key = amanat_protocol::encoding::b64(other.verifying_key().as_bytes());
+    w.foundation.admin.ok(&[
+        "admin",
+        "keyring",
+        "set-log",
+        "--root-key",
+        "root.key",
+        "--origin",
+        &w.server.log_origin,
+        "--key",
+        &key,
+    ]);
+    let out = w.foundation.admin.run(&[
+        "admin",
+        "keyring",
+        "publish",
+        "--server",
+        &w.server.url,
+        "--server-cert",
+        &w.server.cert_sha256,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("another key or origin"),
+        "{}",
+        stderr(&out)
+    );
+    w.foundation.set_log(&w.server);
+    w.foundation.publish(&w.server);
+}

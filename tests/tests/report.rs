@@ -98,11 +98,13 @@ impl World {
             "staff.key",
         ]);
         assert!(
-            out.contains(&format!("{} acknowledgement(s) logged, 0 failed", verdicts.len())),
+            out.contains(&format!(
+                "{} acknowledgement(s) logged, 0 failed",
+                verdicts.len()
+            )),
             "{out}"
         );
     }
-
 }
 
 /// Runs `f` over `items` on two threads (the machine has two cores), keeping order.

@@ -206,6 +206,34 @@ fn resume_after_the_client_restarts_with_resume_dir() {
         })
     };
     proxy.wait_for_fault(Duration::from_secs(120));
+    // Resuming after a restart needs the whole ciphertext on disk (age encryption cannot be
+    // continued by another process), so let the spool fill before the client dies; on a
+    // loaded machine encryption can lag behind the cut connection.
+    let spool = w.complainant.path("spool");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let complete = std::fs::read_dir(&spool).ok().and_then(|entries| {
+            let files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            let state = files
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == "json"))?;
+            let data = files
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == "age"))?;
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(state).ok()?).ok()?;
+            let want = json["length"].as_u64()?;
+            Some(std::fs::metadata(data).ok()?.len() == want)
+        });
+        if complete == Some(true) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the spool never filled"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // The client dies mid-upload (a closed laptop, a killed process).
     child.kill().unwrap();
     child.wait().unwrap();
@@ -213,7 +241,6 @@ fn resume_after_the_client_restarts_with_resume_dir() {
     let first = parse_submit(&stdout.lock().unwrap());
 
     // What the spool holds: one ciphertext and one small state file, nothing else.
-    let spool = w.complainant.path("spool");
     let mut names: Vec<String> = std::fs::read_dir(&spool)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

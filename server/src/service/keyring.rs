@@ -36,6 +36,17 @@ impl Services {
             ProtocolError::BadKeyringSignature => ServiceError::BadKeyringSignature,
             other => ServiceError::BadKeyring(other.to_string()),
         })?;
+        // A keyring that names another log would make every client reject this server's
+        // receipts — after its documents were already stored. Refuse it up front.
+        if let Some(log) = &verified.keyring().log
+            && (log.origin != self.log.origin() || log.key != self.log.public_key())
+        {
+            return Err(ServiceError::BadKeyring(format!(
+                "it names the log {} with another key or origin than this server's ({}); run `amanat admin keyring set-log` with the values `amanat-server init` printed",
+                log.origin,
+                self.log.origin()
+            )));
+        }
         let version = verified.version();
         if i64::try_from(version).is_err() {
             return Err(ServiceError::BadKeyring(format!(
