@@ -94,6 +94,23 @@ impl Db {
     }
 }
 
+/// Whether the `sqlite3` shell is installed. Outside CI a test that needs it skips with a
+/// notice (a newcomer's `cargo test --workspace` must pass); in CI (`CI` set) it is required.
+pub fn sqlite3_available() -> bool {
+    let found = Command::new("sqlite3")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the sqlite3 shell must be installed in CI (apt-get install sqlite3)"
+        );
+        eprintln!("skipped: the sqlite3 shell is not installed (apt-get install sqlite3)");
+    }
+    found
+}
+
 pub fn sqlite_db(server_dir: &Path) -> Db {
     Db(server_dir.join("amanat.db"))
 }
