@@ -3,12 +3,12 @@
 //! system's roots; every request goes through rustls, optionally via a SOCKS5 proxy (Tor).
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
-use amanat_protocol::encoding::{from_hex, hex};
+use amanat_protocol::encoding::from_hex;
 use amanat_protocol::ids::{CaseId, DocumentId, StaffId};
 use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::tls_pin::PinnedCert;
 use amanat_protocol::wire::{
     AckRecorded, AckRequest, ActivityRecord, CaseCreated, CaseDetail, CaseSummary, Challenge,
     ChallengeRequest, CreateCase, DocumentInfo, DocumentKind, ErrorBody, GrantPut, KeyringAccepted,
@@ -16,10 +16,6 @@ use amanat_protocol::wire::{
 };
 use amanat_protocol::wire::{CreateUpload, FinishUpload, UPLOAD_OFFSET_HEADER, UploadState};
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
 
@@ -73,7 +69,6 @@ pub struct Api {
 
 impl Api {
     pub fn connect(endpoint: &Endpoint) -> Result<Self, CliError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut builder = Client::builder()
             .connect_timeout(Duration::from_secs(60))
             .timeout(None::<Duration>)
@@ -81,12 +76,9 @@ impl Api {
             .https_only(true)
             .no_proxy();
         if let Some(pin) = endpoint.cert_sha256 {
-            let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()
-                .map_err(|e| CliError::new(format!("TLS setup failed: {e}")))?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedCert { pin, provider }))
-                .with_no_client_auth();
+            let tls = PinnedCert::new(pin)
+                .client_config()
+                .map_err(|e| CliError::new(format!("TLS setup failed: {e}")))?;
             builder = builder.tls_backend_preconfigured(tls);
         } else {
             // System roots via rustls-platform-verifier; it needs a process-wide provider.
@@ -405,68 +397,4 @@ fn describe(e: &reqwest::Error) -> String {
         src = cause.source();
     }
     s
-}
-
-/// Trusts exactly one certificate, by the SHA-256 of its DER encoding, and still checks
-/// that the server proves possession of its key in the handshake.
-#[derive(Debug)]
-struct PinnedCert {
-    pin: [u8; 32],
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedCert {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let got: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
-        if got == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "the server's certificate (sha256 {}) is not the pinned one (sha256 {})",
-                hex(&got),
-                hex(&self.pin)
-            )))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }

@@ -12,6 +12,8 @@ pub mod ids;
 pub mod keyring;
 pub mod log;
 pub mod padding;
+#[cfg(feature = "tls-pin")]
+pub mod tls_pin;
 pub mod wire;
 
 #[cfg(feature = "encrypt")]

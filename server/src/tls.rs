@@ -6,12 +6,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use amanat_protocol::encoding::{from_hex, hex};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature};
+use amanat_protocol::encoding::hex;
+use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -104,96 +102,7 @@ pub fn cert_sha256(cert: &Path) -> Result<[u8; 32], TlsError> {
     Ok(Sha256::digest(der.as_ref()).into())
 }
 
-/// Trusts the one certificate whose DER hashes to `sha256`, whatever its names or dates;
-/// still checks that the server holds its key (handshake signatures, via ring).
-#[derive(Debug)]
-pub struct PinnedCert {
-    sha256: [u8; 32],
-    provider: Arc<CryptoProvider>,
-}
-
-impl PinnedCert {
-    pub fn new(sha256: [u8; 32]) -> Self {
-        PinnedCert {
-            sha256,
-            provider: provider(),
-        }
-    }
-
-    /// Parses the lowercase hex printed by `amanat-server init`.
-    pub fn from_hex(text: &str) -> Result<Self, String> {
-        from_hex::<32>("certificate sha256", text)
-            .map(PinnedCert::new)
-            .map_err(|e| format!("{e}; give the 64 hex digits printed by `amanat-server init`"))
-    }
-
-    /// A rustls client config that trusts only this certificate.
-    pub fn client_config(self) -> Result<rustls::ClientConfig, TlsError> {
-        let provider = self.provider.clone();
-        Ok(rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(|e| TlsError::Config(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(self))
-            .with_no_client_auth())
-    }
-}
-
-impl ServerCertVerifier for PinnedCert {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let found: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
-        if found == self.sha256 {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "certificate sha256 {} is not the pinned {}",
-                hex(&found),
-                hex(&self.sha256)
-            )))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
+pub use amanat_protocol::tls_pin::PinnedCert;
 
 /// `GET /v1/health` over TLS to a pinned certificate, with a plain HTTP/1.1 exchange: enough
 /// for operators and container health checks without an HTTP client in the server.
