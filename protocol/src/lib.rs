@@ -12,6 +12,7 @@ pub mod ids;
 pub mod keyring;
 pub mod log;
 pub mod padding;
+pub mod pow;
 #[cfg(feature = "tls-pin")]
 pub mod tls_pin;
 pub mod wire;

@@ -162,6 +162,27 @@ pub struct CaseCreated {
     pub case_id: CaseId,
 }
 
+/// `GET /v1/pow?purpose=…`: which puzzle to issue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PuzzleRequest {
+    pub purpose: crate::pow::Purpose,
+}
+
+/// A proof-of-work puzzle (see [`crate::pow`]). `seed` is opaque to the client: the server
+/// binds the purpose, the difficulty and the expiry into it and checks them when it comes
+/// back in the `Amanat-PoW` header. Each puzzle is good for one request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Puzzle {
+    pub purpose: crate::pow::Purpose,
+    #[serde(with = "serde_b64")]
+    pub seed: Vec<u8>,
+    /// Leading zero bits the hash must have; higher when the server is busy.
+    pub bits: u8,
+    /// Unix seconds; a solution sent later is refused.
+    pub expires_at: i64,
+}
+
 /// `POST /v1/auth/challenge`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
