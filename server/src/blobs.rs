@@ -5,8 +5,9 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amanat_protocol::encoding::hex;
 use sha2::{Digest, Sha256};
@@ -33,6 +34,15 @@ pub struct TmpBlob {
 pub struct Committed {
     pub sha256: [u8; 32],
     pub len: u64,
+}
+
+/// A stored blob as the orphan collector sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: [u8; 32],
+    /// The later of its modification and status-change times: when it was written, renamed
+    /// into place, or last claimed by an upload of the same bytes.
+    pub touched: SystemTime,
 }
 
 impl BlobStore {
@@ -107,6 +117,9 @@ impl BlobStore {
         }
         if target.exists() {
             fs::remove_file(path)?;
+            // The existing blob is about to be claimed by a new row: make it young again, so
+            // the orphan collector's grace period protects it until that row commits.
+            File::open(&target)?.set_modified(SystemTime::now())?;
         } else {
             fs::rename(path, &target)?;
             sync_dir(dir)?;
@@ -119,6 +132,56 @@ impl BlobStore {
         let file = File::open(self.path_of(sha256))?;
         let len = file.metadata()?.len();
         Ok((file, len))
+    }
+
+    /// Every blob at its content address (`ab/abcdef…`), with when it was last touched.
+    /// Temporary files, uploads in progress and anything not named like a blob are skipped.
+    pub fn stored_blobs(&self) -> io::Result<Vec<StoredBlob>> {
+        let mut out = Vec::new();
+        for dir in fs::read_dir(&self.root)? {
+            let dir = dir?;
+            let prefix = dir.file_name();
+            let Some(prefix) = prefix.to_str().filter(|p| p.len() == 2 && is_lower_hex(p)) else {
+                continue;
+            };
+            if !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(dir.path())? {
+                let file = file?;
+                let name = file.file_name();
+                let Some(sha256) = name
+                    .to_str()
+                    .filter(|n| n.starts_with(prefix))
+                    .and_then(parse_digest)
+                else {
+                    continue;
+                };
+                let meta = file.metadata()?;
+                if !meta.is_file() {
+                    continue;
+                }
+                let ctime =
+                    UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.ctime()).unwrap_or(0));
+                let touched = meta.modified()?.max(ctime);
+                out.push(StoredBlob { sha256, touched });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes a blob (an orphan no row refers to) and syncs its directory.
+    pub fn remove_blob(&self, sha256: &[u8; 32]) -> io::Result<()> {
+        let path = self.path_of(sha256);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        match path.parent() {
+            Some(dir) => sync_dir(dir),
+            None => Ok(()),
+        }
     }
 
     fn path_of(&self, sha256: &[u8; 32]) -> PathBuf {
@@ -155,6 +218,22 @@ impl Drop for TmpBlob {
             let _ = fs::remove_file(&self.path);
         }
     }
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A blob file name: 64 lowercase hex digits.
+fn parse_digest(name: &str) -> Option<[u8; 32]> {
+    if name.len() != 64 || !is_lower_hex(name) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(name.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 /// Reads a blob in pieces, for streaming it out without holding it in memory.
@@ -216,6 +295,41 @@ mod tests {
         assert_eq!(len, 11);
         assert_eq!(read_chunk(&mut f, 5).unwrap(), b"hello");
         assert!(store.available_bytes().unwrap() > 0);
+    }
+
+    #[test]
+    fn lists_and_removes_blobs_and_touches_a_deduped_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("blobs");
+        let store = BlobStore::open(&root).unwrap();
+        let mut a = store.begin().unwrap();
+        a.write(b"orphan").unwrap();
+        let c = store.commit(a).unwrap();
+        // Not blobs: uploads in progress, temporary files, stray names.
+        fs::create_dir_all(root.join("uploads")).unwrap();
+        fs::write(root.join("uploads").join("ab".repeat(16)), b"x").unwrap();
+        fs::write(root.join("tmp/partial"), b"x").unwrap();
+        fs::create_dir_all(root.join("zz")).unwrap();
+        fs::write(root.join("zz/notes.txt"), b"x").unwrap();
+        let listed = store.stored_blobs().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].sha256, c.sha256);
+
+        // A second upload of the same bytes makes the existing blob young again.
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        File::open(store.path_of(&c.sha256))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let mut b = store.begin().unwrap();
+        b.write(b"orphan").unwrap();
+        store.commit(b).unwrap();
+        let touched = store.stored_blobs().unwrap()[0].touched;
+        assert!(touched > old + Duration::from_secs(3000));
+
+        store.remove_blob(&c.sha256).unwrap();
+        store.remove_blob(&c.sha256).unwrap(); // already gone: fine
+        assert!(store.stored_blobs().unwrap().is_empty());
     }
 
     #[test]

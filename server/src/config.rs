@@ -24,6 +24,14 @@ const MAX_SESSION_TTL_SECS: u64 = 24 * 3600;
 /// abandoned ciphertext does not pile up.
 pub const DEFAULT_UPLOAD_TTL_SECS: u64 = 24 * 3600;
 const MAX_UPLOAD_TTL_SECS: u64 = 30 * 24 * 3600;
+/// How long a request waits for a database connection before it is answered `503`: long
+/// enough for a busy pool, short enough that a client is not left hanging while the
+/// database is down.
+pub const DEFAULT_DATABASE_TIMEOUT_SECS: u64 = 5;
+const MAX_DATABASE_TIMEOUT_SECS: u64 = 300;
+/// Room left free on the blob file system beyond an upload, so that the database and logs
+/// beside it can still be written.
+pub const DEFAULT_DISK_RESERVE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the server finds the keyring root, its database, its blobs and its certificate.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,6 +48,10 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// Seconds after its last chunk that an unfinished resumable upload is deleted.
     pub upload_ttl_secs: u64,
+    /// Seconds a request waits for a database connection before it gets `503`.
+    pub database_timeout_secs: u64,
+    /// Bytes an upload must leave free on the blob file system, else `507`.
+    pub disk_reserve_bytes: u64,
     /// A `tracing` filter such as `info` or `amanat_server=debug`.
     pub log: Option<String>,
     /// The transparency log's Ed25519 seed: a file of exactly 32 bytes, kept private.
@@ -60,6 +72,8 @@ impl fmt::Debug for Config {
             .field("max_document_bytes", &self.max_document_bytes)
             .field("session_ttl_secs", &self.session_ttl_secs)
             .field("upload_ttl_secs", &self.upload_ttl_secs)
+            .field("database_timeout_secs", &self.database_timeout_secs)
+            .field("disk_reserve_bytes", &self.disk_reserve_bytes)
             .field("log", &self.log)
             .field("log_key_file", &self.log_key_file)
             .field("log_origin", &self.log_origin)
@@ -130,6 +144,10 @@ pub struct Layer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_ttl_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_reserve_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_key_file: Option<PathBuf>,
@@ -152,6 +170,8 @@ impl Layer {
             max_document_bytes,
             session_ttl_secs,
             upload_ttl_secs,
+            database_timeout_secs,
+            disk_reserve_bytes,
             log,
             log_key_file,
             log_origin
@@ -227,6 +247,12 @@ impl Layer {
                 }
                 "AMANAT_UPLOAD_TTL_SECS" => {
                     layer.upload_ttl_secs = Some(number("upload_ttl_secs")?);
+                }
+                "AMANAT_DATABASE_TIMEOUT_SECS" => {
+                    layer.database_timeout_secs = Some(number("database_timeout_secs")?);
+                }
+                "AMANAT_DISK_RESERVE_BYTES" => {
+                    layer.disk_reserve_bytes = Some(number("disk_reserve_bytes")?);
                 }
                 "AMANAT_LOG" => layer.log = Some(value.clone()),
                 "AMANAT_LOG_KEY_FILE" => layer.log_key_file = Some(value.into()),
@@ -354,6 +380,20 @@ impl Config {
                 ),
             });
         }
+        let database_timeout_secs = layer
+            .database_timeout_secs
+            .unwrap_or(DEFAULT_DATABASE_TIMEOUT_SECS);
+        if !(1..=MAX_DATABASE_TIMEOUT_SECS).contains(&database_timeout_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "database_timeout_secs",
+                reason: format!(
+                    "{database_timeout_secs} is out of range; use 1 to {MAX_DATABASE_TIMEOUT_SECS} seconds (the default, {DEFAULT_DATABASE_TIMEOUT_SECS}, answers 503 soon while the database is down)"
+                ),
+            });
+        }
+        let disk_reserve_bytes = layer
+            .disk_reserve_bytes
+            .unwrap_or(DEFAULT_DISK_RESERVE_BYTES);
         let log_key_file = layer.log_key_file.ok_or(ConfigError::Missing {
             setting: "log_key_file",
             hint: "set it in the config file or AMANAT_LOG_KEY_FILE to the 32-byte key `amanat-server init` writes as log.key",
@@ -373,6 +413,8 @@ impl Config {
             max_document_bytes,
             session_ttl_secs,
             upload_ttl_secs,
+            database_timeout_secs,
+            disk_reserve_bytes,
             log: layer.log,
             log_key_file,
             log_origin,
@@ -391,6 +433,8 @@ impl Config {
             max_document_bytes: Some(self.max_document_bytes),
             session_ttl_secs: Some(self.session_ttl_secs),
             upload_ttl_secs: Some(self.upload_ttl_secs),
+            database_timeout_secs: Some(self.database_timeout_secs),
+            disk_reserve_bytes: Some(self.disk_reserve_bytes),
             log: self.log.clone(),
             log_key_file: Some(self.log_key_file.clone()),
             log_origin: Some(self.log_origin.clone()),

@@ -47,7 +47,10 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
     let seed = config::read_log_seed(&config.log_key_file)?;
     let log = LogSigner::new(&config.log_origin, &seed)
         .map_err(|e| Error::Init(format!("the log key or origin is unusable: {e}")))?;
-    let store = Store::open(&config.database_url)?;
+    let store = Store::open_with(
+        &config.database_url,
+        std::time::Duration::from_secs(config.database_timeout_secs),
+    )?;
     let blobs = BlobStore::open(&config.blob_dir).map_err(|source| Error::Io {
         what: format!(
             "cannot open the blob directory {}",
@@ -59,6 +62,9 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
     services
         .collect_uploads()
         .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;
+    services
+        .collect_orphan_blobs()
+        .map_err(|e| Error::Init(format!("cannot collect orphan blobs: {e}")))?;
     Ok((services, tls))
 }
 

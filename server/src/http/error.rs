@@ -17,6 +17,10 @@ pub const UNAUTHORIZED_MESSAGE: &str =
     "Authentication failed. Ask for a new challenge, sign it, and try again.";
 const NOT_FOUND_MESSAGE: &str = "There is nothing here that you may see.";
 const INTERNAL_MESSAGE: &str = "The server could not complete the request. Try again later; if it persists, tell the operator.";
+const UNAVAILABLE_MESSAGE: &str =
+    "The server cannot reach its database just now. Nothing was lost; try again in a moment.";
+/// Seconds a client is asked to wait before retrying after `503 database_unavailable`.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
 
 /// An error response: status, stable code, what the person is told, what the log is told.
 #[derive(Debug)]
@@ -25,6 +29,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     log: Option<String>,
+    /// Sent as `Retry-After` (seconds).
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -34,6 +40,7 @@ impl ApiError {
             code,
             message: message.into(),
             log: None,
+            retry_after: None,
         }
     }
 
@@ -75,6 +82,26 @@ impl ApiError {
             INTERNAL_MESSAGE,
         )
         .logged(detail)
+    }
+
+    /// `503 database_unavailable` with `Retry-After`: the database is down or unreachable.
+    /// Said in so many words, unlike other 5xx, because there is nothing secret in it and it
+    /// tells the client that retrying is right.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            UNAVAILABLE_MESSAGE,
+        )
+        .logged(detail);
+        e.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+        e
+    }
+
+    /// Sends `Retry-After: secs` with the error.
+    pub fn retry_after(mut self, secs: u32) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn code(&self) -> &'static str {
@@ -154,6 +181,7 @@ impl From<ServiceError> for ApiError {
                 "insufficient_storage",
                 "The server has no room for this document now. Try again later.",
             ),
+            E::Unavailable(d) => return ApiError::unavailable(d),
             E::BadRequest(reason) => ApiError::bad_request(capitalise(&reason)),
             E::BadRange(reason) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_range", capitalise(&reason))
@@ -286,7 +314,11 @@ impl ResponseError for ApiError {
             // Client mistakes and refusals: detail only at debug (it may name a case).
             tracing::debug!(status = self.status.as_u16(), code = self.code, "{log}");
         }
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs));
+        }
+        res.json(ErrorBody {
             error: self.code.to_owned(),
             message: self.message.clone(),
         })

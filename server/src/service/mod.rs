@@ -30,10 +30,6 @@ use crate::store::{Store, StoreError};
 /// one-page appeal form (documents are padded to at least 4 KiB, plus the age header).
 pub const MIN_DOCUMENT_BYTES: u64 = 64 * 1024;
 
-/// Room to leave on the blob file system beyond the upload itself, so that the database and
-/// logs beside it can still be written.
-const DISK_RESERVE_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Why a use case failed. Each variant carries what the log needs; `http::error` decides
 /// what the person is told.
 #[derive(Debug, thiserror::Error)]
@@ -98,13 +94,20 @@ pub enum ServiceError {
     /// A keyring was published between reading the caller's roles and committing.
     #[error("a keyring was published while the request was handled")]
     KeyringChanged,
+    /// The database is down or unreachable: `503`, try again later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
-        ServiceError::Internal(e.to_string())
+        if e.is_unavailable() {
+            ServiceError::Unavailable(e.to_string())
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
     }
 }
 
@@ -143,6 +146,8 @@ pub struct Services {
     log: LogSigner,
     root: Fingerprint,
     max_document_bytes: u64,
+    /// Room to leave on the blob file system beyond an upload (`disk_reserve_bytes`).
+    disk_reserve_bytes: u64,
     session_ttl_secs: u64,
     uploads: UploadArea,
 }
@@ -155,6 +160,7 @@ impl Services {
             log,
             root: Fingerprint::of(&config.root_key),
             max_document_bytes: config.max_document_bytes,
+            disk_reserve_bytes: config.disk_reserve_bytes,
             session_ttl_secs: config.session_ttl_secs,
             uploads: UploadArea::new(config),
         }

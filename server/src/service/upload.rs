@@ -9,9 +9,7 @@ use amanat_protocol::{CaseId, DocumentId};
 
 use super::cases::document_info;
 use super::collab::staff_action;
-use super::{
-    CaseAccess, DISK_RESERVE_BYTES, GrantedReviewer, Result, ServiceError, Services, gated, now,
-};
+use super::{CaseAccess, GrantedReviewer, Result, ServiceError, Services, gated, now};
 use crate::blobs::TmpBlob;
 use crate::domain::{DocumentRecord, DocumentStored};
 
@@ -159,7 +157,9 @@ impl Services {
             .blobs
             .available_bytes()
             .map_err(|e| ServiceError::io("checking free space", e))?;
-        let needed = declared_len.unwrap_or(0).saturating_add(DISK_RESERVE_BYTES);
+        let needed = declared_len
+            .unwrap_or(0)
+            .saturating_add(self.disk_reserve_bytes);
         if available < needed {
             return Err(ServiceError::InsufficientStorage(format!(
                 "{available} bytes free, {needed} needed"

@@ -20,7 +20,7 @@ use rustix::fs::{FlockOperation, flock};
 use sha2::{Digest, Sha256};
 
 use super::cases::document_info;
-use super::{CaseSession, DISK_RESERVE_BYTES, ServiceError, Services, now};
+use super::{CaseSession, ServiceError, Services, now};
 use crate::blobs::{mkdir_private, sync_dir};
 use crate::config::Config;
 use crate::domain::DocumentRecord;
@@ -311,7 +311,7 @@ impl Services {
             .blobs
             .available_bytes()
             .map_err(|e| io_error("checking free space", e))?;
-        let needed = req.length.saturating_add(DISK_RESERVE_BYTES);
+        let needed = req.length.saturating_add(self.disk_reserve_bytes);
         if available < needed {
             return Err(ServiceError::InsufficientStorage(format!(
                 "{available} bytes free, {needed} needed"
@@ -624,6 +624,41 @@ impl Services {
             tracing::info!(count = expired.len(), "expired uploads collected");
         }
         Ok(expired.len())
+    }
+
+    /// Deletes blobs that no document row refers to and that nothing has touched for the
+    /// upload TTL: ciphertext written and renamed into place by an upload whose database
+    /// transaction never committed (a crash, a lost database). Younger blobs are kept, since
+    /// a retried upload or finish may still claim them: a retry of the same bytes touches
+    /// the blob, and a resumable upload's finish can be retried only until it expires.
+    /// Runs at start, before requests are accepted; returns how many blobs it removed.
+    pub fn collect_orphan_blobs(&self) -> Result<usize, ServiceError> {
+        let grace = Duration::from_secs(self.uploads.ttl_secs);
+        let blobs = self
+            .blobs
+            .stored_blobs()
+            .map_err(|e| ServiceError::io("listing blobs", e))?;
+        let now = std::time::SystemTime::now();
+        let old: Vec<_> = blobs
+            .into_iter()
+            .filter(|b| now.duration_since(b.touched).is_ok_and(|age| age >= grace))
+            .collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
+        // Read after listing: a row committed meanwhile is seen, so its blob is kept.
+        let referenced = self.store.document_digests()?;
+        let mut removed = 0;
+        for blob in old.iter().filter(|b| !referenced.contains(&b.sha256)) {
+            self.blobs
+                .remove_blob(&blob.sha256)
+                .map_err(|e| ServiceError::io("removing an orphan blob", e))?;
+            removed += 1;
+        }
+        if removed > 0 {
+            tracing::info!(count = removed, "orphan blobs collected");
+        }
+        Ok(removed)
     }
 }
 

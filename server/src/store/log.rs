@@ -299,7 +299,7 @@ impl Store {
         {
             Ok(_) => Ok(row.note),
             Err(e) if super::queries::is_unique_violation(&e) => find(&mut c)?
-                .ok_or_else(|| StoreError("a checkpoint vanished after a conflict".into())),
+                .ok_or_else(|| StoreError::new("a checkpoint vanished after a conflict")),
             Err(e) => Err(e.into()),
         }
     }

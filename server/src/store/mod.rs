@@ -101,25 +101,62 @@ impl ManageConnection for Manager {
 }
 
 /// A storage failure the caller cannot do anything about; the text is for the log only.
+/// [`StoreError::is_unavailable`] tells a database that is down or unreachable (answered
+/// `503`, worth retrying) from everything else.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(String);
+#[error("{detail}")]
+pub struct StoreError {
+    detail: String,
+    unavailable: bool,
+}
 
 impl StoreError {
-    fn corrupt(what: &str, detail: impl std::fmt::Display) -> Self {
-        StoreError(format!("corrupt {what} row in the database: {detail}"))
+    fn new(detail: impl Into<String>) -> Self {
+        StoreError {
+            detail: detail.into(),
+            unavailable: false,
+        }
     }
+
+    fn corrupt(what: &str, detail: impl std::fmt::Display) -> Self {
+        StoreError::new(format!("corrupt {what} row in the database: {detail}"))
+    }
+
+    /// The database could not be reached, or dropped the connection: nothing is wrong with
+    /// the request, and the same request may succeed once the database is back.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
+}
+
+/// Errors that mean the connection, not the query, failed: the server went away (stopped,
+/// restarted, network cut) or the connection was left unusable by an earlier failure.
+fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    matches!(
+        e,
+        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _)
+            | E::BrokenTransactionManager
+    )
 }
 
 impl From<diesel::result::Error> for StoreError {
     fn from(e: diesel::result::Error) -> Self {
-        StoreError(format!("database error: {e}"))
+        StoreError {
+            unavailable: connection_lost(&e),
+            detail: format!("database error: {e}"),
+        }
     }
 }
 
 impl From<r2d2::PoolError> for StoreError {
+    /// The pool's only error is a timeout: no connection could be checked out or opened
+    /// within `database_timeout_secs`, i.e. the database is down or overloaded.
     fn from(e: r2d2::PoolError) -> Self {
-        StoreError(format!("no database connection available: {e}"))
+        StoreError {
+            detail: format!("no database connection available: {e}"),
+            unavailable: true,
+        }
     }
 }
 
@@ -149,23 +186,37 @@ enum KeyringLock {
 }
 
 impl Store {
-    /// Opens the database the URL names, runs pending migrations and builds the pool.
+    /// Opens the database the URL names, runs pending migrations and builds the pool, with
+    /// the default wait for a connection.
     pub fn open(url: &str) -> Result<Store, StoreError> {
-        let backend = Backend::from_url(url).map_err(StoreError)?;
+        Store::open_with(
+            url,
+            Duration::from_secs(crate::config::DEFAULT_DATABASE_TIMEOUT_SECS),
+        )
+    }
+
+    /// [`Store::open`], waiting at most `timeout` for a connection on each request before
+    /// failing with an unavailable error (`503`) rather than leaving the client hanging.
+    pub fn open_with(url: &str, timeout: Duration) -> Result<Store, StoreError> {
+        let backend = Backend::from_url(url).map_err(StoreError::new)?;
         let mut conn = backend
             .connect()
-            .map_err(|e| StoreError(format!("cannot connect to the database: {e}")))?;
+            .map_err(|e| StoreError::new(format!("cannot connect to the database: {e}")))?;
         migrate(&mut conn)?;
         // SQLite serialises writers anyway; a few connections let reads overlap in WAL mode.
         let size = match backend {
             Backend::Sqlite(_) => 4,
             Backend::Postgres(_) => 10,
         };
+        // Every checkout is tested (`SELECT 1`), so a connection the database dropped while
+        // it sat in the pool (a PostgreSQL restart) is replaced rather than handed out: the
+        // server recovers by itself once the database is back.
         let pool = Pool::builder()
             .max_size(size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(timeout)
+            .test_on_check_out(true)
             .build(Manager(backend))
-            .map_err(|e| StoreError(format!("cannot connect to the database: {e}")))?;
+            .map_err(|e| StoreError::new(format!("cannot connect to the database: {e}")))?;
         Ok(Store { pool })
     }
 
@@ -228,7 +279,7 @@ fn migrate(conn: &mut DbConnection) -> Result<(), StoreError> {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
             DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         };
-        result.map_err(|e| StoreError(format!("database migration failed: {e}")))
+        result.map_err(|e| StoreError::new(format!("database migration failed: {e}")))
     };
     match conn {
         DbConnection::Sqlite(_) => run(conn),

@@ -131,7 +131,7 @@ pub fn u64_of(what: &str, v: i64) -> Result<u64, StoreError> {
 
 /// Values above `i64::MAX` cannot be stored; callers refuse them before they get here.
 pub fn i64_of(what: &str, v: u64) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| StoreError(format!("{what} {v} does not fit the database")))
+    i64::try_from(v).map_err(|_| StoreError::new(format!("{what} {v} does not fit the database")))
 }
 
 pub fn case_id(v: &str) -> Result<CaseId, StoreError> {

@@ -312,3 +312,15 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The SHA-256 of every stored document (for the orphan-blob collector): one scan.
+    pub fn document_digests(&self) -> Result<std::collections::HashSet<[u8; 32]>, StoreError> {
+        let mut c = self.conn()?;
+        let rows: Vec<Vec<u8>> = documents::table
+            .select(documents::sha256)
+            .distinct()
+            .load(&mut *c)?;
+        rows.iter().map(|d| bytes32("document", d)).collect()
+    }
+}
