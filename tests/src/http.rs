@@ -129,3 +129,262 @@ impl Client {
         s.json.unwrap()["token"].as_str().unwrap().to_owned()
     }
 }
+
+/// An answer read off a raw connection: what the server really sent, byte for byte.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    /// Header names in lower case, in the order sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// A TLS client config that trusts exactly the server's certificate and offers only
+/// `versions` (e.g. `&[&rustls::version::TLS12]`).
+pub fn tls_config(
+    cert_pem: &Path,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(cert_pem).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    std::sync::Arc::new(config)
+}
+
+/// `https://127.0.0.1:PORT` → the socket address.
+pub fn socket_addr(url: &str) -> std::net::SocketAddr {
+    url.trim_start_matches("https://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
+}
+
+/// A raw TLS connection for what no HTTP client sends: invalid UTF-8 in the request line,
+/// oversized or malformed headers, lying `Content-Length`, bodies a byte at a time. Writes
+/// exactly the bytes given and parses the answer by hand.
+pub struct RawTls {
+    pub stream: rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+}
+
+impl RawTls {
+    /// Connects and completes the handshake with `config` (see [`tls_config`]).
+    pub fn connect_with(
+        addr: std::net::SocketAddr,
+        config: std::sync::Arc<rustls::ClientConfig>,
+    ) -> std::io::Result<RawTls> {
+        let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+        let conn = rustls::ClientConnection::new(config, name).map_err(std::io::Error::other)?;
+        let sock = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+        sock.set_read_timeout(Some(Duration::from_secs(60)))?;
+        sock.set_write_timeout(Some(Duration::from_secs(60)))?;
+        let mut stream = rustls::StreamOwned::new(conn, sock);
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock)?;
+        }
+        Ok(RawTls { stream })
+    }
+
+    /// Connects to a test server's URL, trusting its certificate, TLS 1.2 or 1.3.
+    pub fn connect(url: &str, cert_pem: &Path) -> RawTls {
+        Self::connect_with(
+            socket_addr(url),
+            tls_config(
+                cert_pem,
+                &[&rustls::version::TLS13, &rustls::version::TLS12],
+            ),
+        )
+        .unwrap()
+    }
+
+    pub fn protocol_version(&self) -> Option<rustls::ProtocolVersion> {
+        self.stream.conn.protocol_version()
+    }
+
+    pub fn set_read_timeout(&self, t: Duration) {
+        self.stream.sock.set_read_timeout(Some(t)).unwrap();
+    }
+
+    /// Writes and flushes; an error means the server has closed the connection.
+    pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+
+    /// Reads until `n` more bytes arrived, the server closed, or the read timeout passed.
+    /// `Ok(None)` is a timeout with nothing read; the bytes read are returned otherwise
+    /// (empty: closed).
+    pub fn read_some(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        use std::io::Read;
+        let mut buf = vec![0u8; 64 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            // Closed without close_notify, or reset: closed all the same.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                Ok(Some(Vec::new()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads one HTTP/1.1 response (Content-Length, chunked, or up to the close). Panics if
+    /// nothing complete arrives within the read timeout: a hang is a failure.
+    pub fn read_reply(&mut self) -> RawReply {
+        let mut got: Vec<u8> = Vec::new();
+        let head_end = loop {
+            if let Some(i) = find(&got, b"\r\n\r\n") {
+                break i;
+            }
+            match self.read_some().unwrap() {
+                None => panic!(
+                    "no complete response head before the read timeout; got {:?}",
+                    String::from_utf8_lossy(&got)
+                ),
+                Some(b) if b.is_empty() => panic!(
+                    "the connection closed before a complete response head; got {:?}",
+                    String::from_utf8_lossy(&got)
+                ),
+                Some(b) => got.extend_from_slice(&b),
+            }
+        };
+        let head = String::from_utf8_lossy(&got[..head_end]).into_owned();
+        let mut rest = got[head_end + 4..].to_vec();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or("");
+        let status: u16 = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP status line: {status_line:?}"));
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        let body = if status == 204 || status == 304 || (100..200).contains(&status) {
+            Vec::new()
+        } else if let Some(len) = get("content-length") {
+            let len: usize = len.parse().unwrap();
+            while rest.len() < len {
+                match self.read_some().unwrap() {
+                    Some(b) if !b.is_empty() => rest.extend_from_slice(&b),
+                    other => panic!("body cut short ({other:?}) after {} of {len}", rest.len()),
+                }
+            }
+            rest.truncate(len);
+            rest
+        } else if get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            loop {
+                if let Some(body) = dechunk(&rest) {
+                    break body;
+                }
+                match self.read_some().unwrap() {
+                    Some(b) if !b.is_empty() => rest.extend_from_slice(&b),
+                    other => panic!("chunked body cut short ({other:?})"),
+                }
+            }
+        } else {
+            loop {
+                match self.read_some().unwrap() {
+                    Some(b) if b.is_empty() => break rest,
+                    Some(b) => rest.extend_from_slice(&b),
+                    None => panic!("a body without length did not end before the timeout"),
+                }
+            }
+        };
+        RawReply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Waits up to `limit` for the server to close the connection, reading (and returning)
+    /// whatever it sends first. `None`: still open at the end.
+    pub fn wait_closed(&mut self, limit: Duration) -> Option<Vec<u8>> {
+        let end = std::time::Instant::now() + limit;
+        let mut got = Vec::new();
+        self.set_read_timeout(Duration::from_millis(250));
+        while std::time::Instant::now() < end {
+            match self.read_some() {
+                Ok(Some(b)) if b.is_empty() => return Some(got),
+                Ok(Some(b)) => got.extend_from_slice(&b),
+                Ok(None) => {}
+                Err(_) => return Some(got),
+            }
+        }
+        None
+    }
+}
+
+/// Sends `request` on a fresh connection and reads one answer.
+pub fn raw_exchange(url: &str, cert_pem: &Path, request: &[u8]) -> RawReply {
+    let mut c = RawTls::connect(url, cert_pem);
+    c.send(request).unwrap();
+    c.read_reply()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A complete chunked body decoded, or `None` if more bytes are needed.
+fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line = find(b, b"\r\n")?;
+        let size_text = String::from_utf8_lossy(&b[..line]);
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        b = &b[line + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        if b.len() < size + 2 {
+            return None;
+        }
+        out.extend_from_slice(&b[..size]);
+        b = &b[size + 2..];
+    }
+}

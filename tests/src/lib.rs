@@ -114,6 +114,8 @@ pub struct Server {
     pub data: TempDir,
     pub log: PathBuf,
     pub backend: Backend,
+    /// Extra environment for the server process (kept across [`Server::restart`]).
+    pub env: Vec<(String, String)>,
 }
 
 pub struct ServerOptions {
@@ -135,6 +137,20 @@ impl Server {
     }
 
     pub fn start_with(root_public_b64: &str, opts: ServerOptions) -> Server {
+        Self::start_with_env(root_public_b64, opts, &[])
+    }
+
+    /// As [`Server::start_with`], with extra `AMANAT_*` variables for `serve`, e.g.
+    /// `AMANAT_REQUEST_TIMEOUT_SECS`.
+    pub fn start_with_env(
+        root_public_b64: &str,
+        opts: ServerOptions,
+        env: &[(&str, &str)],
+    ) -> Server {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let data = tempfile::Builder::new()
             .prefix("amanat-server-")
             .tempdir()
@@ -170,7 +186,7 @@ impl Server {
         };
         let (log_origin, log_key) = (line("log origin: "), line("log key: "));
         let log = data.path().join("server.log");
-        let mut child = Self::spawn(&dir, &log, &opts);
+        let mut child = Self::spawn(&dir, &log, &opts, &env);
         let url = read_listening(&mut child);
         Server {
             child,
@@ -181,10 +197,11 @@ impl Server {
             data,
             log,
             backend: opts.backend,
+            env,
         }
     }
 
-    fn spawn(dir: &Path, log: &Path, opts: &ServerOptions) -> Child {
+    fn spawn(dir: &Path, log: &Path, opts: &ServerOptions, env: &[(String, String)]) -> Child {
         let logfile = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -204,6 +221,7 @@ impl Server {
         if let Some(ttl) = opts.session_ttl_secs {
             cmd.env("AMANAT_SESSION_TTL_SECS", ttl.to_string());
         }
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         cmd.spawn().unwrap()
     }
 
@@ -263,7 +281,7 @@ impl Server {
             max_document_bytes: None,
             session_ttl_secs: None,
         };
-        self.child = Self::spawn(&self.dir(), &self.log, &opts);
+        self.child = Self::spawn(&self.dir(), &self.log, &opts, &self.env);
         self.url = read_listening(&mut self.child);
     }
 
