@@ -24,6 +24,10 @@ const MAX_SESSION_TTL_SECS: u64 = 24 * 3600;
 /// abandoned ciphertext does not pile up.
 pub const DEFAULT_UPLOAD_TTL_SECS: u64 = 24 * 3600;
 const MAX_UPLOAD_TTL_SECS: u64 = 30 * 24 * 3600;
+/// 30 s for a TLS handshake, a request head or a JSON body, and for an idle keep-alive
+/// connection: ample over Tor, short enough that idle or slow connections do not pile up.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+const MAX_REQUEST_TIMEOUT_SECS: u64 = 600;
 /// How long a request waits for a database connection before it is answered `503`: long
 /// enough for a busy pool, short enough that a client is not left hanging while the
 /// database is down.
@@ -48,6 +52,9 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// Seconds after its last chunk that an unfinished resumable upload is deleted.
     pub upload_ttl_secs: u64,
+    /// Seconds allowed for a TLS handshake, a request head, a JSON body (whole), and an idle
+    /// keep-alive connection; a streamed document may be silent for twice as long.
+    pub request_timeout_secs: u64,
     /// Seconds a request waits for a database connection before it gets `503`.
     pub database_timeout_secs: u64,
     /// Bytes an upload must leave free on the blob file system, else `507`.
@@ -72,6 +79,7 @@ impl fmt::Debug for Config {
             .field("max_document_bytes", &self.max_document_bytes)
             .field("session_ttl_secs", &self.session_ttl_secs)
             .field("upload_ttl_secs", &self.upload_ttl_secs)
+            .field("request_timeout_secs", &self.request_timeout_secs)
             .field("database_timeout_secs", &self.database_timeout_secs)
             .field("disk_reserve_bytes", &self.disk_reserve_bytes)
             .field("log", &self.log)
@@ -144,6 +152,8 @@ pub struct Layer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_ttl_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_timeout_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_reserve_bytes: Option<u64>,
@@ -170,6 +180,7 @@ impl Layer {
             max_document_bytes,
             session_ttl_secs,
             upload_ttl_secs,
+            request_timeout_secs,
             database_timeout_secs,
             disk_reserve_bytes,
             log,
@@ -247,6 +258,9 @@ impl Layer {
                 }
                 "AMANAT_UPLOAD_TTL_SECS" => {
                     layer.upload_ttl_secs = Some(number("upload_ttl_secs")?);
+                }
+                "AMANAT_REQUEST_TIMEOUT_SECS" => {
+                    layer.request_timeout_secs = Some(number("request_timeout_secs")?);
                 }
                 "AMANAT_DATABASE_TIMEOUT_SECS" => {
                     layer.database_timeout_secs = Some(number("database_timeout_secs")?);
@@ -380,6 +394,17 @@ impl Config {
                 ),
             });
         }
+        let request_timeout_secs = layer
+            .request_timeout_secs
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+        if !(1..=MAX_REQUEST_TIMEOUT_SECS).contains(&request_timeout_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "request_timeout_secs",
+                reason: format!(
+                    "{request_timeout_secs} is out of range; use 1 to {MAX_REQUEST_TIMEOUT_SECS} seconds (the default, 30, suits clients over Tor)"
+                ),
+            });
+        }
         let database_timeout_secs = layer
             .database_timeout_secs
             .unwrap_or(DEFAULT_DATABASE_TIMEOUT_SECS);
@@ -413,6 +438,7 @@ impl Config {
             max_document_bytes,
             session_ttl_secs,
             upload_ttl_secs,
+            request_timeout_secs,
             database_timeout_secs,
             disk_reserve_bytes,
             log: layer.log,
@@ -433,6 +459,7 @@ impl Config {
             max_document_bytes: Some(self.max_document_bytes),
             session_ttl_secs: Some(self.session_ttl_secs),
             upload_ttl_secs: Some(self.upload_ttl_secs),
+            request_timeout_secs: Some(self.request_timeout_secs),
             database_timeout_secs: Some(self.database_timeout_secs),
             disk_reserve_bytes: Some(self.disk_reserve_bytes),
             log: self.log.clone(),

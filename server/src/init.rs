@@ -147,6 +147,7 @@ pub fn init_data_dir_with_log_origin(
         max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
         upload_ttl_secs: crate::config::DEFAULT_UPLOAD_TTL_SECS,
+        request_timeout_secs: crate::config::DEFAULT_REQUEST_TIMEOUT_SECS,
         database_timeout_secs: crate::config::DEFAULT_DATABASE_TIMEOUT_SECS,
         disk_reserve_bytes: crate::config::DEFAULT_DISK_RESERVE_BYTES,
         log: None,

@@ -74,15 +74,25 @@ fn http_server(
     listener: TcpListener,
     workers: Option<usize>,
     signals: bool,
+    timeouts: http::Timeouts,
 ) -> Result<actix_web::dev::Server, Error> {
     http::spawn_upload_collector(services.clone());
-    let mut server = HttpServer::new(move || http::app(services.clone()));
+    let mut server = HttpServer::new(move || http::app(services.clone(), timeouts));
     if let Some(n) = workers {
         server = server.workers(n);
     }
     if !signals {
         server = server.disable_signals();
     }
+    // Explicit, so that no library default decides how long a silent or slow client is kept:
+    // the handshake, the request head and an idle keep-alive connection each get the request
+    // timeout (bodies are limited in http::timeouts); a client that will not read our
+    // goodbye is dropped a second later.
+    server = server
+        .tls_handshake_timeout(timeouts.request)
+        .client_request_timeout(timeouts.request)
+        .keep_alive(actix_web::http::KeepAlive::Timeout(timeouts.request))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1));
     Ok(server
         .listen_rustls_0_23(listener, tls)
         .map_err(|source| Error::Io {
@@ -97,7 +107,8 @@ fn http_server(
 /// returns; await it to wait for shutdown (SIGINT/SIGTERM stop it gracefully).
 pub fn start(config: &Config, listener: TcpListener) -> Result<actix_web::dev::Server, Error> {
     let (services, tls) = prepare(config)?;
-    http_server(services, tls, listener, None, true)
+    let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
+    http_server(services, tls, listener, None, true, timeouts)
 }
 
 /// Serves until shut down by a signal.
@@ -157,13 +168,14 @@ pub fn spawn(config: Config, listener: TcpListener) -> Result<ServerHandle, Erro
         source,
     })?;
     let (services, tls) = prepare(&config)?;
+    let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("amanat-server".into())
         .spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 // Two workers are plenty in-process; signals belong to the host program.
-                match http_server(services, tls, listener, Some(2), false) {
+                match http_server(services, tls, listener, Some(2), false, timeouts) {
                     Ok(server) => {
                         let _ = tx.send(Ok(server.handle()));
                         server.await

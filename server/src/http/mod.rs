@@ -6,6 +6,7 @@ mod error;
 mod extractors;
 mod handlers;
 mod routes;
+mod timeouts;
 mod uploads;
 
 use std::time::Instant;
@@ -18,6 +19,7 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpRequest, web};
 
 pub use error::ApiError;
+pub use timeouts::Timeouts;
 pub use uploads::spawn_collector as spawn_upload_collector;
 
 use crate::service::Services;
@@ -65,6 +67,7 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
 /// Builds the application around shared services.
 pub fn app(
     services: web::Data<Services>,
+    timeouts: Timeouts,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -76,6 +79,7 @@ pub fn app(
 > {
     App::new()
         .app_data(services)
+        .app_data(web::Data::new(timeouts))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)
@@ -88,6 +92,8 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(routes::configure)
         .default_service(web::to(handlers::not_found))
+        // Bodies that arrive too slowly end as `408 timeout` (see timeouts.rs).
+        .wrap(actix_web::middleware::from_fn(timeouts::limit_bodies))
         .wrap(ErrorHandlers::new().default_handler(error::json_errors))
         .wrap(
             DefaultHeaders::new()
