@@ -28,6 +28,18 @@ const MAX_UPLOAD_TTL_SECS: u64 = 30 * 24 * 3600;
 /// connection: ample over Tor, short enough that idle or slow connections do not pile up.
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const MAX_REQUEST_TIMEOUT_SECS: u64 = 600;
+/// 18 bits: about 260,000 SHA-256 hashes, tens of milliseconds on a laptop, well under a
+/// second on a cheap phone; a million case creations cost a sender a CPU-day.
+pub const DEFAULT_POW_BITS: u8 = 18;
+/// With up to 8 bits added under load, the base stays at or below 24 so that the hardest
+/// puzzle (32 bits) is still one a client agrees to solve.
+const MAX_POW_BITS: u8 = 24;
+/// Five minutes from issue to use: room to solve a hard puzzle on a slow phone over Tor.
+pub const DEFAULT_POW_TTL_SECS: u64 = 300;
+const MAX_POW_TTL_SECS: u64 = 3600;
+/// Requests in flight (all workers together) beyond which the server answers `503`.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+const MAX_MAX_IN_FLIGHT: u64 = 65_536;
 /// How long a request waits for a database connection before it is answered `503`: long
 /// enough for a busy pool, short enough that a client is not left hanging while the
 /// database is down.
@@ -65,6 +77,12 @@ pub struct Config {
     pub log_key_file: PathBuf,
     /// The log's name in checkpoints and in the keyring, e.g. `amanat.example/log`.
     pub log_origin: String,
+    /// Base proof-of-work difficulty (leading zero bits) for opening a case and signing in.
+    pub pow_bits: u8,
+    /// Seconds a proof-of-work puzzle stays valid after it is issued.
+    pub pow_ttl_secs: u64,
+    /// Requests in flight beyond which the server answers `503 overloaded`.
+    pub max_in_flight: usize,
 }
 
 impl fmt::Debug for Config {
@@ -85,6 +103,9 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("log_key_file", &self.log_key_file)
             .field("log_origin", &self.log_origin)
+            .field("pow_bits", &self.pow_bits)
+            .field("pow_ttl_secs", &self.pow_ttl_secs)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -163,6 +184,12 @@ pub struct Layer {
     pub log_key_file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pow_bits: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pow_ttl_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u64>,
 }
 
 impl Layer {
@@ -185,7 +212,10 @@ impl Layer {
             disk_reserve_bytes,
             log,
             log_key_file,
-            log_origin
+            log_origin,
+            pow_bits,
+            pow_ttl_secs,
+            max_in_flight
         );
         self
     }
@@ -271,6 +301,9 @@ impl Layer {
                 "AMANAT_LOG" => layer.log = Some(value.clone()),
                 "AMANAT_LOG_KEY_FILE" => layer.log_key_file = Some(value.into()),
                 "AMANAT_LOG_ORIGIN" => layer.log_origin = Some(value.clone()),
+                "AMANAT_POW_BITS" => layer.pow_bits = Some(number("pow_bits")?),
+                "AMANAT_POW_TTL_SECS" => layer.pow_ttl_secs = Some(number("pow_ttl_secs")?),
+                "AMANAT_MAX_IN_FLIGHT" => layer.max_in_flight = Some(number("max_in_flight")?),
                 // Used by the test suite and by `amanat` itself, not settings of this server.
                 n if n.starts_with("AMANAT_TEST_") => {}
                 _ => unknown.push(name.clone()),
@@ -428,6 +461,36 @@ impl Config {
             hint: "set it in the config file or AMANAT_LOG_ORIGIN to the origin `amanat-server init` printed (the one in the keyring's \"log\")",
         })?;
         check_log_origin(&log_origin)?;
+        let pow_bits = layer.pow_bits.unwrap_or(u64::from(DEFAULT_POW_BITS));
+        let pow_bits = u8::try_from(pow_bits)
+            .ok()
+            .filter(|b| *b <= MAX_POW_BITS)
+            .ok_or_else(|| ConfigError::Invalid {
+                setting: "pow_bits",
+                reason: format!(
+                    "{pow_bits} is out of range; use 0 to {MAX_POW_BITS} (the default, {DEFAULT_POW_BITS}, costs a complainant well under a second; each bit doubles it)"
+                ),
+            })?;
+        let pow_ttl_secs = layer.pow_ttl_secs.unwrap_or(DEFAULT_POW_TTL_SECS);
+        if !(1..=MAX_POW_TTL_SECS).contains(&pow_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "pow_ttl_secs",
+                reason: format!(
+                    "{pow_ttl_secs} is out of range; use 1 to {MAX_POW_TTL_SECS} seconds (the default, {DEFAULT_POW_TTL_SECS}, leaves a slow phone time to solve)"
+                ),
+            });
+        }
+        let max_in_flight = layer
+            .max_in_flight
+            .map_or(Some(DEFAULT_MAX_IN_FLIGHT), |n| {
+                usize::try_from(n).ok().filter(|_| (1..=MAX_MAX_IN_FLIGHT).contains(&n))
+            })
+            .ok_or_else(|| ConfigError::Invalid {
+                setting: "max_in_flight",
+                reason: format!(
+                    "use 1 to {MAX_MAX_IN_FLIGHT} requests (the default, {DEFAULT_MAX_IN_FLIGHT}, keeps a small server's memory bounded)"
+                ),
+            })?;
         Ok(Config {
             listen,
             database_url,
@@ -444,6 +507,9 @@ impl Config {
             log: layer.log,
             log_key_file,
             log_origin,
+            pow_bits,
+            pow_ttl_secs,
+            max_in_flight,
         })
     }
 
@@ -465,6 +531,9 @@ impl Config {
             log: self.log.clone(),
             log_key_file: Some(self.log_key_file.clone()),
             log_origin: Some(self.log_origin.clone()),
+            pow_bits: Some(u64::from(self.pow_bits)),
+            pow_ttl_secs: Some(self.pow_ttl_secs),
+            max_in_flight: Some(self.max_in_flight as u64),
         }
     }
 }
@@ -584,6 +653,8 @@ mod tests {
         assert_eq!(c.log_origin, "amanat.example/log");
         assert_eq!(c.max_document_bytes, DEFAULT_MAX_DOCUMENT_BYTES);
         assert_eq!(c.session_ttl_secs, DEFAULT_SESSION_TTL_SECS);
+        assert_eq!(c.pow_bits, DEFAULT_POW_BITS);
+        assert_eq!(c.max_in_flight, DEFAULT_MAX_IN_FLIGHT);
     }
 
     #[test]
@@ -635,6 +706,11 @@ mod tests {
         assert!(err(&[("AMANAT_SESSION_TTL_SECS", "0")]).contains("1 to"));
         assert!(err(&[("AMANAT_SESSION_TTL_SECS", "100000")]).contains("1 to"));
         assert!(err(&[("AMANAT_MAX_DOCUMENT_BYTES", "lots")]).contains("whole number"));
+        assert!(err(&[("AMANAT_POW_BITS", "25")]).contains("pow_bits"));
+        assert!(err(&[("AMANAT_POW_BITS", "300")]).contains("0 to 24"));
+        assert!(err(&[("AMANAT_POW_TTL_SECS", "0")]).contains("pow_ttl_secs"));
+        assert!(err(&[("AMANAT_MAX_IN_FLIGHT", "0")]).contains("max_in_flight"));
+        assert!(err(&[("AMANAT_MAX_IN_FLIGHT", "100000")]).contains("1 to 65536"));
         for origin in ["", "a b", "a+b", "a\nb", "a\u{0}b"] {
             assert!(
                 err(&[("AMANAT_LOG_ORIGIN", origin)]).contains("log_origin"),

@@ -153,6 +153,9 @@ pub fn init_data_dir_with_log_origin(
         log: None,
         log_key_file,
         log_origin: log_origin.clone(),
+        pow_bits: crate::config::DEFAULT_POW_BITS,
+        pow_ttl_secs: crate::config::DEFAULT_POW_TTL_SECS,
+        max_in_flight: crate::config::DEFAULT_MAX_IN_FLIGHT,
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;

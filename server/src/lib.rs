@@ -77,7 +77,11 @@ fn http_server(
     timeouts: http::Timeouts,
 ) -> Result<actix_web::dev::Server, Error> {
     http::spawn_upload_collector(services.clone());
-    let mut server = HttpServer::new(move || http::app(services.clone(), timeouts));
+    // Each worker holds at most `max_in_flight` connections (idle ones included), so a flood
+    // of connections is bounded in memory too; the rest wait in the kernel's backlog.
+    let per_worker = services.load().max().max(64);
+    let mut server =
+        HttpServer::new(move || http::app(services.clone(), timeouts)).max_connections(per_worker);
     if let Some(n) = workers {
         server = server.workers(n);
     }

@@ -125,6 +125,7 @@ fn scenario(database_url: Option<String>) {
         .unwrap();
     let mut config = report.config.clone();
     config.max_document_bytes = 1024 * 1024;
+    config.pow_bits = common::TEST_POW_BITS;
     let blob_dir = config.blob_dir.clone();
     let server = amanat_server::spawn(config, TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
     let api = Api {

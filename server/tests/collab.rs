@@ -198,11 +198,9 @@ fn scenario(database_url: Option<String>) {
     )
     .unwrap();
     let db_url = report.config.database_url.clone();
-    let server = amanat_server::spawn(
-        report.config.clone(),
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-    )
-    .unwrap();
+    let mut config = report.config.clone();
+    config.pow_bits = common::TEST_POW_BITS;
+    let server = amanat_server::spawn(config, TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
     let api = Api {
         client: common::pinned_client(&report.cert_sha256),
         base: format!("https://{}", server.addr()),

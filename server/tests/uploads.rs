@@ -53,6 +53,10 @@ fn sign_in(client: &Client, base: &str, key: &ed25519_dalek::SigningKey) -> Stri
     let public = key.verifying_key().to_bytes();
     let c: Challenge = client
         .post(format!("{base}/v1/auth/challenge"))
+        .header(
+            amanat_protocol::pow::HEADER,
+            common::solved(client, base, amanat_protocol::pow::Purpose::Auth),
+        )
         .json(&json!({"public_key": B64.encode(public)}))
         .send()
         .unwrap()
@@ -98,6 +102,7 @@ impl World {
             .unwrap();
         let mut config = report.config.clone();
         config.max_document_bytes = 64 * 1024 * 1024;
+        config.pow_bits = common::TEST_POW_BITS;
         tweak(&mut config);
         let server =
             amanat_server::spawn(config.clone(), TcpListener::bind("127.0.0.1:0").unwrap())
@@ -139,6 +144,10 @@ impl World {
         };
         let res = client
             .post(format!("{base}/v1/cases"))
+            .header(
+                amanat_protocol::pow::HEADER,
+                common::solved(&client, &base, amanat_protocol::pow::Purpose::CreateCase),
+            )
             .json(&create)
             .send()
             .unwrap();

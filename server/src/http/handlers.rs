@@ -11,6 +11,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use amanat_protocol::DocumentId;
 use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::pow::Purpose;
 use amanat_protocol::wire::{
     AckRequest, CaseCreated, ChallengeRequest, CreateCase, DocumentKind, GrantPut, KeyringAccepted,
     SessionRequest, SetAssignee, SetStatus, VerdictWire,
@@ -20,6 +21,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::extractors::{DocumentPath, StaffPath, require_content_type};
+use super::limits::require_pow;
 use crate::blobs::{TmpBlob, read_chunk};
 use crate::service::log::ENTRIES_PER_QUERY;
 use crate::service::{
@@ -81,15 +83,25 @@ pub async fn post_keyring(
     Ok(HttpResponse::Ok().json(KeyringAccepted { version }))
 }
 
-pub async fn create_case(body: web::Json<CreateCase>, svc: Svc) -> Result<HttpResponse, ApiError> {
+/// The body is parsed first (malformed JSON stays `400`), then the proof of work is checked
+/// and spent, and only then is the database touched.
+pub async fn create_case(
+    req: HttpRequest,
+    body: web::Json<CreateCase>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    require_pow(&req, &svc, Purpose::CreateCase)?;
     let case_id = blocking(move || svc.create_case(body.into_inner())).await?;
     Ok(HttpResponse::Created().json(CaseCreated { case_id }))
 }
 
+/// Every sign-in starts here and each challenge works once, so every attempt costs a puzzle.
 pub async fn challenge(
+    req: HttpRequest,
     body: web::Json<ChallengeRequest>,
     svc: Svc,
 ) -> Result<HttpResponse, ApiError> {
+    require_pow(&req, &svc, Purpose::Auth)?;
     let c = blocking(move || svc.issue_challenge(&body.public_key)).await?;
     Ok(HttpResponse::Ok().json(c))
 }

@@ -5,6 +5,7 @@
 mod error;
 mod extractors;
 mod handlers;
+mod limits;
 mod routes;
 mod timeouts;
 mod uploads;
@@ -94,6 +95,8 @@ pub fn app(
         .default_service(web::to(handlers::not_found))
         // Bodies that arrive too slowly end as `408 timeout` (see timeouts.rs).
         .wrap(actix_web::middleware::from_fn(timeouts::limit_bodies))
+        // Inside the error shape, headers and log, so that a 503 still gets all three.
+        .wrap(actix_web::middleware::from_fn(limits::bound_in_flight))
         .wrap(ErrorHandlers::new().default_handler(error::json_errors))
         .wrap(
             DefaultHeaders::new()

@@ -10,6 +10,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .service(web::resource("/health").route(web::get().to(h::health)))
             .configure(super::uploads::configure)
+            .configure(super::limits::configure)
             .service(
                 web::resource("/keyring")
                     .route(web::get().to(h::get_keyring))

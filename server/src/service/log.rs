@@ -59,6 +59,17 @@ impl LogSigner {
         self.key.verifying_key().to_bytes()
     }
 
+    /// A secret for another job, derived one-way from the log key
+    /// (HMAC-SHA256(log key seed, label)), so that servers sharing the log key share it too
+    /// and learning it reveals nothing about the log key.
+    pub(crate) fn derive_secret(&self, label: &[u8]) -> zeroize::Zeroizing<[u8; 32]> {
+        use hmac::{Hmac, Mac};
+        let seed = zeroize::Zeroizing::new(self.key.to_bytes());
+        let mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(seed.as_slice())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts a 32-byte key"));
+        zeroize::Zeroizing::new(mac.chain_update(label).finalize().into_bytes().into())
+    }
+
     /// What an auditor verifies this log's checkpoints with.
     pub fn verifier(&self) -> Result<NoteVerifier, NoteError> {
         NoteVerifier::new(&self.origin, self.public_key())

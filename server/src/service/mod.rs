@@ -8,9 +8,11 @@ mod cases;
 mod collab;
 mod keyring;
 pub mod log;
+pub mod pow;
 mod upload;
 mod uploads;
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
@@ -150,10 +152,20 @@ pub struct Services {
     disk_reserve_bytes: u64,
     session_ttl_secs: u64,
     uploads: UploadArea,
+    /// Requests in flight and their bound (`max_in_flight`); the puzzles' difficulty reads it.
+    load: Arc<pow::Load>,
+    /// Proof-of-work puzzles for opening a case and for signing in (issue 6).
+    puzzles: pow::Puzzles,
 }
 
 impl Services {
     pub fn new(config: &Config, store: Store, blobs: BlobStore, log: LogSigner) -> Services {
+        // Derived from the log key, so instances sharing it accept each other's puzzles.
+        let puzzles = pow::Puzzles::new(
+            log.derive_secret(b"amanat/pow-key/v1"),
+            config.pow_bits,
+            config.pow_ttl_secs,
+        );
         Services {
             store,
             blobs,
@@ -163,11 +175,22 @@ impl Services {
             disk_reserve_bytes: config.disk_reserve_bytes,
             session_ttl_secs: config.session_ttl_secs,
             uploads: UploadArea::new(config),
+            load: pow::Load::new(config.max_in_flight),
+            puzzles,
         }
     }
 
     pub fn max_document_bytes(&self) -> u64 {
         self.max_document_bytes
+    }
+
+    /// Requests in flight now, shared by every worker.
+    pub fn load(&self) -> &Arc<pow::Load> {
+        &self.load
+    }
+
+    pub fn puzzles(&self) -> &pow::Puzzles {
+        &self.puzzles
     }
 
     /// The current keyring, re-verified against the configured root: a row someone slipped

@@ -6,7 +6,8 @@
 use amanat_protocol::codename::CaseKeys;
 use amanat_protocol::keyring::{Keyring, Role, RootKey, SignedKeyring, StaffMember};
 use amanat_protocol::keys::StaffKeys;
-use amanat_protocol::wire::{Challenge, DocumentKind, ErrorBody, Session};
+use amanat_protocol::pow::{self, Purpose, Solution};
+use amanat_protocol::wire::{Challenge, DocumentKind, ErrorBody, Puzzle, Session};
 use amanat_protocol::{CaseId, DocumentId, auth, envelope};
 use amanat_server::tls::PinnedCert;
 use base64::Engine;
@@ -41,10 +42,44 @@ impl Api {
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.client.get(self.url(path))
     }
+    /// POSTs JSON; the two routes that need a proof of work get a solved puzzle.
     pub fn post(&self, path: &str, body: &impl serde::Serialize) -> Response {
-        self.client.post(self.url(path)).json(body).send().unwrap()
+        let mut rb = self.client.post(self.url(path)).json(body);
+        if let Some(purpose) = pow_purpose(path) {
+            rb = rb.header(pow::HEADER, solved(&self.client, &self.base, purpose));
+        }
+        rb.send().unwrap()
     }
 }
+
+/// The proof-of-work purpose a route needs, if any.
+pub fn pow_purpose(path: &str) -> Option<Purpose> {
+    match path {
+        "/v1/cases" => Some(Purpose::CreateCase),
+        "/v1/auth/challenge" => Some(Purpose::Auth),
+        _ => None,
+    }
+}
+
+/// Fetches a puzzle for `purpose` and solves it: the `Amanat-PoW` header value.
+pub fn solved(client: &Client, base: &str, purpose: Purpose) -> String {
+    let p: Puzzle = client
+        .get(format!("{base}/v1/pow?purpose={}", purpose.as_str()))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(p.purpose, purpose);
+    let nonce = pow::solve(&p.seed, p.bits, p.purpose).unwrap();
+    Solution {
+        seed: p.seed,
+        nonce,
+    }
+    .to_header()
+}
+
+/// Servers in these tests ask for little work: the protocol is the same, the tests stay fast.
+pub const TEST_POW_BITS: u8 = 8;
 
 /// Asserts an error response's status and code, and that it has the one error shape.
 #[track_caller]
