@@ -8,11 +8,12 @@ use std::time::Duration;
 use amanat_protocol::encoding::from_hex;
 use amanat_protocol::ids::{CaseId, DocumentId, StaffId};
 use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::pow::{self, Purpose, Solution};
 use amanat_protocol::tls_pin::PinnedCert;
 use amanat_protocol::wire::{
     AckRecorded, AckRequest, ActivityRecord, CaseCreated, CaseDetail, CaseSummary, Challenge,
     ChallengeRequest, CreateCase, DocumentInfo, DocumentKind, ErrorBody, GrantPut, KeyringAccepted,
-    LogCheckpoint, LogProof, MyCase, Session, SessionRequest, SetAssignee, SetStatus,
+    LogCheckpoint, LogProof, MyCase, Puzzle, Session, SessionRequest, SetAssignee, SetStatus,
 };
 use amanat_protocol::wire::{CreateUpload, FinishUpload, UPLOAD_OFFSET_HEADER, UploadState};
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -155,18 +156,57 @@ impl Api {
     }
 
     pub fn create_case(&self, c: &CreateCase) -> Result<CaseCreated, Failure> {
-        self.json(self.http.post(self.url("/v1/cases")).json(c))
+        self.with_pow(Purpose::CreateCase, || {
+            self.http.post(self.url("/v1/cases")).json(c)
+        })
+    }
+
+    /// Fetches a puzzle for `purpose` and solves it (milliseconds at the usual difficulty,
+    /// longer when the server is busy): the `Amanat-PoW` header value.
+    fn solve_puzzle(&self, purpose: Purpose) -> Result<String, Failure> {
+        let url = self.url(&format!("/v1/pow?purpose={}", purpose.as_str()));
+        let p: Puzzle = self.json(self.http.get(url))?;
+        if p.purpose != purpose {
+            return Err(Failure::Transport(
+                "the server answered with a puzzle for another purpose".into(),
+            ));
+        }
+        // Refuses more than pow::MAX_BITS, so a hostile server cannot keep us busy for ever.
+        let nonce = pow::solve(&p.seed, p.bits, purpose)
+            .map_err(|e| Failure::Transport(format!("the server's puzzle is unreasonable: {e}")))?;
+        Ok(Solution {
+            seed: p.seed,
+            nonce,
+        }
+        .to_header())
+    }
+
+    /// Sends a request that must carry a solved puzzle. A puzzle that expired while it was
+    /// being solved (`bad_pow`) is replaced once.
+    fn with_pow<T: serde::de::DeserializeOwned>(
+        &self,
+        purpose: Purpose,
+        request: impl Fn() -> RequestBuilder,
+    ) -> Result<T, Failure> {
+        let mut tries = 0;
+        loop {
+            let header = self.solve_puzzle(purpose)?;
+            match self.json(request().header(pow::HEADER, header)) {
+                Err(f) if f.code() == Some("bad_pow") && tries == 0 => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     /// Challenge–response login with any Ed25519 key; stores the token.
     pub fn login(&mut self, key: &ed25519_dalek::SigningKey) -> Result<Session, Failure> {
         use ed25519_dalek::Signer;
         let public_key = key.verifying_key().to_bytes();
-        let ch: Challenge = self.json(
+        let ch: Challenge = self.with_pow(Purpose::Auth, || {
             self.http
                 .post(self.url("/v1/auth/challenge"))
-                .json(&ChallengeRequest { public_key }),
-        )?;
+                .json(&ChallengeRequest { public_key })
+        })?;
         let signature = key
             .sign(&amanat_protocol::auth::message(&ch.challenge))
             .to_bytes()
@@ -373,6 +413,8 @@ impl From<Failure> for CliError {
                     "unauthorized" => Some("your session may have expired: run `amanat staff login` again"),
                     "no_keyring" => Some("the foundation has not published a keyring yet: `amanat admin keyring publish`"),
                     "too_large" => Some("the server's limit is set by its operator (max_document_bytes)"),
+                    "overloaded" => Some("the server is busy; nothing was done, so simply try again in a minute"),
+                    "pow_required" | "bad_pow" => Some("this program and the server disagree about the proof of work; check that both are up to date"),
                     _ => None,
                 };
                 let err = CliError::new(format!("the server refused: {} ({}, HTTP {})", e.message, e.code, e.status));

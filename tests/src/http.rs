@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use amanat_protocol::pow::{self, Purpose, Solution};
+use amanat_protocol::wire::Puzzle;
 use ed25519_dalek::Signer;
 use reqwest::blocking::{Client as Reqwest, RequestBuilder};
 use serde_json::Value;
@@ -26,6 +28,15 @@ pub struct Reply {
 impl Reply {
     pub fn error_code(&self) -> Option<&str> {
         self.json.as_ref().and_then(|j| j["error"].as_str())
+    }
+}
+
+/// The proof-of-work purpose a route needs, if any.
+pub fn pow_purpose(path: &str) -> Option<Purpose> {
+    match path {
+        "/v1/cases" => Some(Purpose::CreateCase),
+        "/v1/auth/challenge" => Some(Purpose::Auth),
+        _ => None,
     }
 }
 
@@ -78,8 +89,14 @@ impl Client {
         self.send(rb)
     }
 
+    /// POSTs JSON. The two routes that need a proof of work (`/v1/cases`,
+    /// `/v1/auth/challenge`) get a freshly solved puzzle; use [`Client::request`] to send
+    /// one without, or a bad one.
     pub fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Reply {
         let mut rb = self.http.post(self.url(path)).json(body);
+        if let Some(purpose) = pow_purpose(path) {
+            rb = rb.header(pow::HEADER, self.pow(purpose));
+        }
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -98,6 +115,25 @@ impl Client {
                 .header("content-type", "application/octet-stream")
                 .body(body),
         )
+    }
+
+    /// Fetches a puzzle for `purpose` from `GET /v1/pow` and solves it: the value of the
+    /// `Amanat-PoW` header.
+    pub fn pow(&self, purpose: Purpose) -> String {
+        let p = self.puzzle(purpose);
+        let nonce = pow::solve(&p.seed, p.bits, p.purpose).unwrap();
+        Solution {
+            seed: p.seed,
+            nonce,
+        }
+        .to_header()
+    }
+
+    /// A fresh puzzle for `purpose`.
+    pub fn puzzle(&self, purpose: Purpose) -> Puzzle {
+        let r = self.get(&format!("/v1/pow?purpose={}", purpose.as_str()), None);
+        assert_eq!(r.status, 200, "{r:?}");
+        serde_json::from_slice(&r.body).unwrap()
     }
 
     /// Challenge–response login; returns the token.

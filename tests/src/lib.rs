@@ -118,6 +118,9 @@ pub struct Server {
     pub env: Vec<(String, String)>,
 }
 
+/// The proof-of-work difficulty test servers start with (production's default is 18).
+pub const TEST_POW_BITS: u8 = 8;
+
 pub struct ServerOptions {
     pub backend: Backend,
     pub max_document_bytes: Option<u64>,
@@ -221,6 +224,8 @@ impl Server {
         if let Some(ttl) = opts.session_ttl_secs {
             cmd.env("AMANAT_SESSION_TTL_SECS", ttl.to_string());
         }
+        // Little work per puzzle keeps the suite fast; a test may ask for more through `env`.
+        cmd.env("AMANAT_POW_BITS", TEST_POW_BITS.to_string());
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
         cmd.spawn().unwrap()
     }
