@@ -48,6 +48,7 @@ impl Client {
         let cert = reqwest::Certificate::from_pem(&pem).unwrap();
         let http = Reqwest::builder()
             .tls_certs_only([cert])
+            .user_agent(crate::privacy::USER_AGENT)
             .timeout(Duration::from_secs(60))
             .no_proxy()
             .build()
@@ -162,7 +163,9 @@ impl Client {
             None,
         );
         assert_eq!(s.status, 200, "{s:?}");
-        s.json.unwrap()["token"].as_str().unwrap().to_owned()
+        let token = s.json.unwrap()["token"].as_str().unwrap().to_owned();
+        crate::privacy::token(&token);
+        token
     }
 }
 

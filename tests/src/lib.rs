@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 pub mod faults;
 pub mod http;
+pub mod privacy;
 pub mod synthetic;
 pub mod tamper;
 
@@ -215,7 +216,8 @@ impl Server {
             .arg("--config")
             .arg(dir.join("config.toml"))
             .args(["--listen", "127.0.0.1:0"])
-            .env("AMANAT_LOG", "debug")
+            // Every level, the most verbose: privacy::check_log reads it all when it stops.
+            .env("AMANAT_LOG", server_log_level())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(logfile));
         if let Some(max) = opts.max_document_bytes {
@@ -307,7 +309,15 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Every server's whole log, against every secret the tests have seen (issue 6).
+        privacy::check_log(&self.log);
     }
+}
+
+/// The server's log filter under test: `trace` (which includes `debug`, and the HTTP stack's
+/// own trace lines) unless `AMANAT_TEST_SERVER_LOG` says otherwise.
+fn server_log_level() -> String {
+    std::env::var("AMANAT_TEST_SERVER_LOG").unwrap_or_else(|_| "trace".into())
 }
 
 fn read_listening(child: &mut Child) -> String {
@@ -545,7 +555,9 @@ impl Staff {
             .path()
             .join(".local/state/amanat/staff-session.json");
         let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
-        v["token"].as_str().unwrap().to_owned()
+        let token = v["token"].as_str().unwrap().to_owned();
+        privacy::token(&token);
+        token
     }
 
     pub fn keys(&self) -> amanat_protocol::keys::StaffKeys {
@@ -581,6 +593,7 @@ pub fn parse_submit(stdout: &str) -> SubmitOutput {
         .collect::<Vec<_>>()
         .join(" ");
     assert_eq!(codename.split(' ').count(), 9, "no codename in:\n{stdout}");
+    privacy::codename(&codename);
     SubmitOutput {
         case_id,
         codename,

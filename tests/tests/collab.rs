@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use amanat_tests::tamper::sqlite_db;
-use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit};
+use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit, privacy};
 
 struct World {
     foundation: Foundation,
@@ -47,11 +47,9 @@ impl World {
 
     fn submit(&self) -> (String, String) {
         let c = Cli::new();
-        std::fs::write(
-            c.path("appeal.json"),
-            r#"{"version":1,"language":"ru","identity":{"surname":"Тест","given_name":"Ерлан"}}"#,
-        )
-        .unwrap();
+        let form = serde_json::json!({"version": 1, "language": "ru",
+            "identity": {"surname": privacy::canary("Тест"), "given_name": "Ерлан"}});
+        std::fs::write(c.path("appeal.json"), form.to_string()).unwrap();
         let mut args = vec!["submit".to_owned()];
         args.extend(self.srv());
         args.extend(["--form".into(), "appeal.json".into()]);
@@ -91,6 +89,9 @@ fn text(o: &std::process::Output) -> String {
 fn collaboration(backend: Backend) {
     let w = world(backend);
     let (case, codename) = w.submit();
+    // What reviewers write is content too: no server log may hold it.
+    privacy::content("secret-note-for-reviewers-only");
+    privacy::content("Hearing on 12 May");
 
     // Concurrent status changes from the same seen version: exactly one wins.
     let version = {
@@ -305,6 +306,7 @@ fn wrong_and_right_codenames_look_the_same_to_the_server() {
     let w = world(Backend::Sqlite);
     let (_, codename) = w.submit();
     let wrong = amanat_protocol::codename::Codename::generate();
+    privacy::codename(wrong.dangerously_reveal());
     let routes = |log: &str| -> Vec<String> {
         log.lines()
             .filter(|l| l.contains("request method="))

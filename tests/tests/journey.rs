@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use amanat_tests::{Backend, Cli, Foundation, Server, parse_submit, random_hex};
+use amanat_tests::{Backend, Cli, Foundation, Server, parse_submit, privacy, random_hex};
 
 struct Canaries {
     surname: String,
@@ -18,13 +18,24 @@ struct Canaries {
 impl Canaries {
     fn new() -> Self {
         let tag = random_hex(6);
-        Canaries {
+        let c = Canaries {
             surname: format!("Канарейкина{tag}"),
             description: format!("canary-description-{tag}"),
             poa_content: format!("CANARY-PASSPORT-N{tag}"),
             attachment_content: format!("canary-attachment-{tag}"),
             attachment_name: format!("canary-filename-{tag}.jpg"),
+        };
+        // The server's log is scanned for them too, when the server is dropped.
+        for content in [
+            &c.surname,
+            &c.description,
+            &c.poa_content,
+            &c.attachment_content,
+        ] {
+            privacy::content(content);
         }
+        privacy::file_name(&c.attachment_name);
+        c
     }
 
     fn all(&self) -> Vec<&str> {

@@ -5,7 +5,7 @@
 
 use amanat_protocol::log::entry::{Acknowledgement, Entry, Verdict};
 use amanat_tests::tamper::sqlite_db;
-use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit};
+use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit, privacy};
 
 struct World {
     foundation: Foundation,
@@ -42,12 +42,11 @@ impl World {
     /// A complainant sends a form and a power of attorney; returns (case id, stdout, receipts dir).
     fn submit(&self, with_poa: bool) -> (String, String, Cli) {
         let c = Cli::new();
-        std::fs::write(
-            c.path("appeal.json"),
-            r#"{"version":1,"language":"en","identity":{"surname":"Doe","given_name":"Jane"}}"#,
-        )
-        .unwrap();
-        std::fs::write(c.path("poa.pdf"), b"%PDF-1.4 power of attorney").unwrap();
+        let form = serde_json::json!({"version": 1, "language": "en",
+            "identity": {"surname": privacy::canary("Doe"), "given_name": "Jane"}});
+        std::fs::write(c.path("appeal.json"), form.to_string()).unwrap();
+        let poa = format!("%PDF-1.4 power of attorney {}", privacy::canary("passport"));
+        std::fs::write(c.path("poa.pdf"), poa).unwrap();
         let mut args: Vec<String> = vec!["submit".into()];
         args.extend(self.server_args());
         args.extend([

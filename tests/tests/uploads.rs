@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use amanat_tests::faults::{Fault, Proxy};
-use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit};
+use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit, privacy};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -33,8 +33,8 @@ impl World {
         let complainant = Cli::new();
         let form = serde_json::json!({
             "version": 1, "language": "en",
-            "identity": {"surname": "Tester", "given_name": "Upload", "age": 30, "city": "Almaty"},
-            "incidents": [{"event": "rally-2018-05-10", "date": "2018-05-10", "description": "filmed"}],
+            "identity": {"surname": "Tester", "given_name": privacy::canary("Upload"), "age": 30, "city": "Almaty"},
+            "incidents": [{"event": "rally-2018-05-10", "date": "2018-05-10", "description": privacy::canary("filmed")}],
             "consent": {"publish_name": false}
         });
         std::fs::write(
@@ -53,6 +53,7 @@ impl World {
             })
             .collect();
         std::fs::write(complainant.path("video.mp4"), &video).unwrap();
+        privacy::file_name("video.mp4");
         World {
             foundation,
             reviewer,
