@@ -141,6 +141,8 @@ fn gated<T>(g: Gated<T>, who: &GrantedReviewer) -> Result<T> {
 
 /// Everything the use cases need. Holds no state two servers on one database could
 /// disagree on: the keyring, sessions and challenges are read from the database each time.
+/// (The count of requests in flight and the used puzzles are per process by design; see
+/// [`pow`].)
 #[derive(Debug)]
 pub struct Services {
     store: Store,
