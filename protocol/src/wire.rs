@@ -448,6 +448,22 @@ pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
 /// The largest chunk one `PATCH` may carry.
 pub const MAX_CHUNK: u64 = 16 * 1024 * 1024;
 
+/// A chunk request's `Upload-Offset` or `Content-Length` value: plain decimal digits, nothing
+/// else (no sign, no spaces, no `+`, no hex), and no larger than `u64::MAX`.
+pub fn parse_header_number(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    value.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
+/// An upload id as servers issue them: 32 lowercase hex digits (128 random bits).
+pub fn valid_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// `GET /v1/health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
@@ -463,6 +479,36 @@ pub struct KeyringAccepted {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn header_numbers_are_plain_decimal() {
+        use super::parse_header_number as p;
+        assert_eq!(p(b"0"), Some(0));
+        assert_eq!(p(b"00042"), Some(42));
+        assert_eq!(p(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            &b""[..],
+            b"18446744073709551616",
+            b"-1",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"1e3",
+            "١".as_bytes(),
+        ] {
+            assert_eq!(p(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn upload_ids_are_lowercase_hex() {
+        assert!(super::valid_upload_id(&"0a".repeat(16)));
+        assert!(!super::valid_upload_id(&"0A".repeat(16)));
+        assert!(!super::valid_upload_id(&"0a".repeat(15)));
+        assert!(!super::valid_upload_id("../../../../etc/passwd/........"));
+    }
+
     use super::*;
 
     #[test]

@@ -196,14 +196,9 @@ fn header_number(req: &HttpRequest, name: &str) -> Result<Option<u64>, Refusal> 
     req.headers()
         .get(name)
         .map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|s| s.parse::<u64>().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("The {name} header must be a whole number."))
-                        .into()
-                })
+            amanat_protocol::wire::parse_header_number(v.as_bytes()).ok_or_else(|| {
+                ApiError::bad_request(format!("The {name} header must be a whole number.")).into()
+            })
         })
         .transpose()
 }

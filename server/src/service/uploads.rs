@@ -175,7 +175,7 @@ impl UploadArea {
 
 /// An upload id is 32 lowercase hex digits; anything else never reaches a query or a path.
 pub fn valid_upload_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    amanat_protocol::wire::valid_upload_id(id)
 }
 
 fn state(rec: &UploadRecord, offset: u64) -> UploadState {
