@@ -382,6 +382,10 @@ pub enum StaffCommand {
         /// Folder to write the decrypted documents into (created, must be empty).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// No progress output for large documents (by default a bar on a terminal, a line
+        /// every few seconds otherwise).
+        #[arg(long)]
+        quiet: bool,
         #[command(flatten)]
         key: StaffKeyArgs,
         #[command(flatten)]

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod error;
 mod i18n;
+mod progress;
 mod secrets;
 pub mod upload;
 

@@ -4,19 +4,18 @@
 //! Only unacknowledged chunks are in memory; `--resume-dir` also keeps the ciphertext on disk.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use amanat_protocol::agefile::{self, MAX_HEADER, NONCE_LEN};
 use amanat_protocol::envelope;
 use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::wire::{CreateUpload, DocumentInfo, DocumentKind};
 use bytes::Bytes;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -24,6 +23,7 @@ use crate::api::{Api, Failure};
 use crate::commands::format_bytes;
 use crate::commands::submit::{Outgoing, Source};
 use crate::error::{CliError, Result};
+use crate::progress::Progress;
 
 /// Ciphertext per `PATCH`. The server keeps whatever part of a chunk arrived, so the size
 /// bounds memory (a few chunks in flight) and per-request overhead, not what a drop costs.
@@ -34,8 +34,6 @@ const CHUNK_TIMEOUT: Duration = Duration::from_secs(600);
 const MAX_FAILURES: u32 = 12;
 const BACKOFF_START: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
-/// Plain progress lines (stderr not a terminal) come this often.
-const PLAIN_EVERY: Duration = Duration::from_secs(5);
 const STATE_VERSION: u32 = 1;
 
 /// How uploads behave, from the command line.
@@ -262,7 +260,7 @@ fn upload_sealed(
         return check(info, document_id, hasher.finalize().into(), total);
     }
 
-    let mut progress = Progress::new(kind, total, settings.quiet);
+    let mut progress = Progress::new(format!("sending {kind}"), "sent", total, settings.quiet);
     let mut up = Resumable::create(target, document_id, kind, total, &mut progress)?;
     let sent = send_body(
         target,
@@ -354,7 +352,12 @@ fn resume_spooled(
         let _ = target.api.delete_upload(&state.upload_id);
         return Ok(None);
     }
-    let mut progress = Progress::new(state.kind, state.length, settings.quiet);
+    let mut progress = Progress::new(
+        format!("sending {}", state.kind),
+        "sent",
+        state.length,
+        settings.quiet,
+    );
     let mut up = Resumable {
         id: state.upload_id.clone(),
         server_offset: 0,
@@ -636,116 +639,6 @@ impl Resumable {
 fn gone_error() -> CliError {
     CliError::new("the server no longer has this upload")
         .hint("it was unfinished for too long and was deleted; run the command again")
-}
-
-/// Progress on stderr: a bar with bytes, rate and ETA on a terminal, a plain line every few
-/// seconds otherwise, nothing with `--quiet`.
-struct Progress {
-    bar: Option<ProgressBar>,
-    plain: Option<Plain>,
-    /// Whether lines about retries are printed.
-    notes: bool,
-}
-
-struct Plain {
-    label: String,
-    total: u64,
-    started: Instant,
-    last: Instant,
-    first_offset: Option<u64>,
-}
-
-impl Progress {
-    fn new(kind: DocumentKind, total: u64, quiet: bool) -> Progress {
-        if quiet {
-            return Progress::notes_only(true);
-        }
-        let label = format!("sending {kind}");
-        if io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec}, {eta} left",
-            )
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_message(label);
-            Progress {
-                bar: Some(bar),
-                plain: None,
-                notes: true,
-            }
-        } else {
-            let now = Instant::now();
-            Progress {
-                bar: None,
-                plain: Some(Plain {
-                    label,
-                    total,
-                    started: now,
-                    last: now,
-                    first_offset: None,
-                }),
-                notes: true,
-            }
-        }
-    }
-
-    fn notes_only(quiet: bool) -> Progress {
-        Progress {
-            bar: None,
-            plain: None,
-            notes: !quiet,
-        }
-    }
-
-    fn set(&mut self, offset: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(offset);
-        }
-        if let Some(p) = &mut self.plain {
-            let base = *p.first_offset.get_or_insert(offset);
-            if p.last.elapsed() >= PLAIN_EVERY {
-                p.last = Instant::now();
-                let secs = p.started.elapsed().as_secs_f64().max(0.001);
-                let rate = offset.saturating_sub(base) as f64 / secs;
-                let left = if rate > 0.0 {
-                    format!(
-                        ", about {} s left",
-                        (p.total.saturating_sub(offset) as f64 / rate).ceil()
-                    )
-                } else {
-                    String::new()
-                };
-                eprintln!(
-                    "{}: {} of {} ({}%), {}/s{left}",
-                    p.label,
-                    format_bytes(offset),
-                    format_bytes(p.total),
-                    offset.saturating_mul(100) / p.total.max(1),
-                    format_bytes(rate as u64),
-                );
-            }
-        }
-    }
-
-    /// A line about a retry or a resume, above the bar.
-    fn note(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None if self.notes => eprintln!("{text}"),
-            None => {}
-        }
-    }
-
-    fn done(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-        if let Some(p) = &self.plain {
-            eprintln!("{}: {} sent", p.label, format_bytes(p.total));
-        }
-    }
 }
 
 /// A document's ciphertext kept in `--resume-dir` while it uploads, and its state file:

@@ -13,9 +13,11 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-/// 4 GiB: larger than any scanned court file or phone video we expect, small enough that one
-/// upload cannot fill a modest disk unnoticed.
-pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// A 4 GiB file, once encrypted: larger than any scanned court file or phone video we expect,
+/// small enough that one upload cannot fill a modest disk unnoticed. The limit counts
+/// ciphertext, which is larger than the file: Padmé pads a 4 GiB file to 4 GiB + 64 MiB
+/// (its length plus the metadata crosses a 64 MiB step) and age adds 16 bytes per 64 KiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = (4 * 1024 + 128) * 1024 * 1024;
 /// 30 minutes: long enough to review a case, short enough that a stolen token soon expires.
 pub const DEFAULT_SESSION_TTL_SECS: u64 = 1800;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";

@@ -118,6 +118,11 @@ impl Client {
         )
     }
 
+    /// `POST /v1/cases` with a body the caller built (and a solved puzzle).
+    pub fn create_case(&self, body: &Value) -> Reply {
+        self.post_json("/v1/cases", body, None)
+    }
+
     /// Fetches a puzzle for `purpose` from `GET /v1/pow` and solves it: the value of the
     /// `Amanat-PoW` header.
     pub fn pow(&self, purpose: Purpose) -> String {

@@ -22,8 +22,13 @@ pub mod tamper;
 /// The folder holding the workspace's binaries (`target/debug`), found from the test exe.
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    // target/debug/deps/journey-hash → target/debug
-    exe.parent().and_then(Path::parent).unwrap().to_owned()
+    // target/debug/deps/journey-hash → target/debug; target/release/bench → target/release
+    let dir = exe.parent().unwrap();
+    if dir.ends_with("deps") {
+        dir.parent().unwrap().to_owned()
+    } else {
+        dir.to_owned()
+    }
 }
 
 pub fn bin(name: &str) -> PathBuf {
@@ -294,6 +299,11 @@ impl Server {
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
+    }
+
+    /// The server process's id (for reading its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn log_text(&self) -> String {

@@ -85,7 +85,7 @@ impl World {
         self.reviewer
             .login(&self.server, &self.foundation.fingerprint);
         let out = format!("case-{case_id}");
-        self.reviewer.cli.ok(&[
+        let opened = self.reviewer.cli.run(&[
             "staff",
             "open",
             case_id,
@@ -94,6 +94,15 @@ impl World {
             "--key",
             "staff.key",
         ]);
+        let said = text(&opened);
+        assert!(opened.status.success(), "{said}");
+        // Not a terminal: the large download ends with a plain progress line; the form is
+        // small and shows none.
+        assert!(
+            said.contains("receiving attachment: 20.5 MiB received"),
+            "{said}"
+        );
+        assert!(!said.contains("receiving appeal-form"), "{said}");
         let dir = self.reviewer.cli.path(&out);
         let videos: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()

@@ -260,7 +260,7 @@ fn journey(
     let api = saved.api()?;
     staff::cases(&api)?;
     let out = dir.join("case");
-    let files = staff::open(&api, &keys, &submitted.case_id.to_string(), &out)?;
+    let files = staff::open(&api, &keys, &submitted.case_id.to_string(), &out, true)?;
     if let Some((_, form_path)) = files
         .iter()
         .find(|(m, _)| m.kind == amanat_protocol::wire::DocumentKind::AppealForm)

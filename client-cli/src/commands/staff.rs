@@ -19,6 +19,7 @@ use crate::api::{Api, Endpoint};
 use crate::cli::{RootArgs, ServerArgs, SessionArgs, StaffCommand, StaffKeyArgs};
 use crate::commands::{collab, format_bytes, format_time, write_private};
 use crate::error::{CliError, Result};
+use crate::progress::{Progress, Reporting};
 use crate::secrets::PassphraseSource;
 
 /// What `staff login` keeps between commands: where the server is, how to trust it, and a
@@ -307,12 +308,13 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
         StaffCommand::Open {
             case,
             out,
+            quiet,
             key,
             session,
         } => {
             let s = SavedSession::load(session)?;
             let keys = load_keys(key)?;
-            open(&s.api()?, &keys, case, out).map(|_| ())
+            open(&s.api()?, &keys, case, out, *quiet).map(|_| ())
         }
     }
 }
@@ -468,6 +470,7 @@ pub fn open(
     keys: &StaffKeys,
     case: &str,
     out: &Path,
+    quiet: bool,
 ) -> Result<Vec<(DocumentMeta, PathBuf)>> {
     let case: CaseId = case.parse().map_err(|_| {
         CliError::new(format!("{case:?} is not a case id"))
@@ -489,7 +492,25 @@ pub fn open(
         } else {
             &case_identity
         };
-        let meta = match envelope::open(identity, resp, tmp.as_file_mut()) {
+        // Large documents (videos) show progress; a form or a scan is there at once.
+        let mut progress = if doc.length > crate::upload::CHUNK as u64 {
+            Progress::new(
+                format!("receiving {}", doc.kind),
+                "received",
+                doc.length,
+                quiet,
+            )
+        } else {
+            Progress::notes_only(true)
+        };
+        let reader = Reporting {
+            inner: resp,
+            progress: &mut progress,
+            read: 0,
+        };
+        let opened = envelope::open(identity, reader, tmp.as_file_mut());
+        progress.done();
+        let meta = match opened {
             // Notes are sealed to the reviewers of the day: one from before you joined is
             // not yours to read. Say so and go on.
             Err(amanat_protocol::Error::NotForUs) if doc.kind == DocumentKind::Note => {

@@ -1,0 +1,624 @@
+//! The benchmark suite of docs/benchmarks.md (B1–B4): the real `amanat-server` and `amanat`
+//! binaries from the same target folder, on 127.0.0.1 over TLS, measured from outside.
+//! Run it through `tests/bench.sh`, which builds the release binaries first.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use amanat_protocol::codename::CaseKeys;
+use amanat_protocol::envelope::{self, DocumentMeta};
+use amanat_protocol::grant;
+use amanat_protocol::ids::{CaseId, DocumentId};
+use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedKeyring};
+use amanat_protocol::log::note::NoteVerifier;
+use amanat_protocol::log::receipt::Receipt;
+use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
+use amanat_tests::faults::{Fault, Proxy};
+use amanat_tests::{Backend, Cli, Foundation, Server, bin_dir};
+
+const MIB: u64 = 1024 * 1024;
+
+const USAGE: &str = "\
+usage: bench <b1|b2|b3|b4|all> [options]
+
+  b1  throughput: `amanat submit` of one file vs `age -r R -o /dev/null` on it, same run
+  b2  memory: peak RSS of server and client moving 10 MiB, 1 GiB and 4 GiB
+  b3  resume: cut the connection, or kill the server, at 30/60/90 % of a 1 GiB upload
+  b4  many small submissions: concurrent clients, receipts/s and latency
+
+options:
+  --size-mib N        B1/B3 file size (default 1024)
+  --runs N            B1 repetitions, alternating age and amanat (default 3)
+  --sizes-mib A,B,..  B2 sizes (default 10,1024,4096)
+  --clients N         B4 concurrent clients (default 32)
+  --cases N           B4 cases per client (default 20)
+  --postgres URL      B4 also on PostgreSQL (default: $AMANAT_TEST_POSTGRES_URL if set)
+  --data DIR          where the test files go (default target/bench-data)
+
+examples:
+  tests/bench.sh b1 --runs 5
+  tests/bench.sh b4 --clients 32 --cases 20 --postgres postgres://postgres@127.0.0.1:5432/postgres
+";
+
+struct Opts {
+    size_mib: u64,
+    runs: usize,
+    sizes_mib: Vec<u64>,
+    clients: usize,
+    cases: usize,
+    postgres: Option<String>,
+    data: PathBuf,
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(which) = args.next() else {
+        eprint!("{USAGE}");
+        std::process::exit(2);
+    };
+    if which == "-h" || which == "--help" {
+        print!("{USAGE}");
+        return;
+    }
+    let mut o = Opts {
+        size_mib: 1024,
+        runs: 3,
+        sizes_mib: vec![10, 1024, 4096],
+        clients: 32,
+        cases: 20,
+        postgres: std::env::var("AMANAT_TEST_POSTGRES_URL").ok(),
+        data: bin_dir().join("../bench-data"),
+    };
+    while let Some(flag) = args.next() {
+        let mut val = || {
+            args.next().unwrap_or_else(|| {
+                eprintln!("{flag} needs a value\n\n{USAGE}");
+                std::process::exit(2)
+            })
+        };
+        match flag.as_str() {
+            "--size-mib" => o.size_mib = num(&val()),
+            "--runs" => o.runs = num(&val()) as usize,
+            "--sizes-mib" => o.sizes_mib = val().split(',').map(num).collect(),
+            "--clients" => o.clients = num(&val()) as usize,
+            "--cases" => o.cases = num(&val()) as usize,
+            "--postgres" => o.postgres = Some(val()),
+            "--data" => o.data = PathBuf::from(val()),
+            _ => {
+                eprintln!("unknown option {flag}\n\n{USAGE}");
+                std::process::exit(2)
+            }
+        }
+    }
+    std::fs::create_dir_all(&o.data).unwrap();
+    machine();
+    match which.as_str() {
+        "b1" => b1(&o),
+        "b2" => b2(&o),
+        "b3" => b3(&o),
+        "b4" => b4(&o),
+        "all" => {
+            b1(&o);
+            b2(&o);
+            b3(&o);
+            b4(&o);
+        }
+        _ => {
+            eprintln!("unknown benchmark {which}\n\n{USAGE}");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn num(s: &str) -> u64 {
+    s.trim().parse().unwrap_or_else(|_| {
+        eprintln!("not a number: {s}");
+        std::process::exit(2)
+    })
+}
+
+fn machine() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']))
+        .unwrap_or("?");
+    let cores = cpu.lines().filter(|l| l.starts_with("processor")).count();
+    let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let total = mem.lines().next().unwrap_or("?");
+    println!("machine: {cores} × {model}; {total}");
+}
+
+/// A file of `mib` MiB of random bytes, made once and reused.
+fn data_file(o: &Opts, mib: u64) -> PathBuf {
+    let p = o.data.join(format!("random-{mib}MiB.bin"));
+    if std::fs::metadata(&p).is_ok_and(|m| m.len() == mib * MIB) {
+        return p;
+    }
+    println!("making {} ({mib} MiB of random bytes)…", p.display());
+    let mut rng = std::fs::File::open("/dev/urandom").unwrap();
+    let tmp = p.with_extension("part");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
+    let mut buf = vec![0u8; MIB as usize];
+    for _ in 0..mib {
+        rng.read_exact(&mut buf).unwrap();
+        out.write_all(&buf).unwrap();
+    }
+    out.into_inner().unwrap().sync_all().unwrap();
+    std::fs::rename(&tmp, &p).unwrap();
+    p
+}
+
+/// Reads the file once so every timed run finds it in the page cache.
+fn warm(p: &Path) {
+    let mut f = std::fs::File::open(p).unwrap();
+    let mut buf = vec![0u8; MIB as usize];
+    while f.read(&mut buf).unwrap() > 0 {}
+}
+
+/// A server with a foundation, a reviewer and the log named in the keyring.
+struct World {
+    foundation: Foundation,
+    server: Server,
+}
+
+impl World {
+    fn new(backend: Backend) -> World {
+        let foundation = Foundation::new();
+        foundation.add_staff("alice", "reviewer");
+        let server = Server::start(&foundation.root_public, backend);
+        foundation.set_log(&server);
+        foundation.publish(&server);
+        World { foundation, server }
+    }
+
+    fn submit_cmd(&self, cli: &Cli, url: &str, file: &Path) -> Command {
+        let mut c = cli.cmd();
+        c.args([
+            "submit",
+            "--quiet",
+            "--server",
+            url,
+            "--server-cert",
+            &self.server.cert_sha256,
+            "--root",
+            &self.foundation.fingerprint,
+            "--attach",
+        ])
+        .arg(file);
+        c
+    }
+}
+
+fn run_ok(mut c: Command) -> (Duration, String) {
+    let start = Instant::now();
+    let out = c.output().unwrap();
+    let took = start.elapsed();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{c:?} failed:\n{text}");
+    (took, text)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// B1: throughput against age, same run.
+
+fn b1(o: &Opts) {
+    println!("\n== B1 throughput: {} MiB, {} runs ==", o.size_mib, o.runs);
+    let file = data_file(o, o.size_mib);
+    let tiny = o.data.join("tiny.bin");
+    std::fs::write(&tiny, b"a tiny attachment").unwrap();
+    warm(&file);
+    let w = World::new(Backend::Sqlite);
+    let recipient = CaseKeys::random().unwrap().recipient().to_string();
+    let (mut t_age, mut t_disk, mut t_sub, mut t_tiny) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for run in 0..o.runs {
+        let mut age = Command::new("age");
+        age.args(["-r", &recipient, "-o", "/dev/null"]).arg(&file);
+        let (a, _) = run_ok(age);
+        // The same encryption written durably next to the server's blobs: the peer with the
+        // same duty as the server (the bytes are on disk before it says so).
+        let out = w.server.data.path().join("age-out.age");
+        let mut age = Command::new("age");
+        age.args(["-r", &recipient, "-o"]).arg(&out).arg(&file);
+        let (ad1, _) = run_ok(age);
+        let mut sync = Command::new("sync");
+        sync.arg(&out);
+        let (ad2, _) = run_ok(sync);
+        let ad = ad1 + ad2;
+        std::fs::remove_file(&out).unwrap();
+        let cli = Cli::new();
+        let server_cpu = cpu_secs(w.server.pid());
+        let (s, out) = run_ok(timed(w.submit_cmd(&cli, &w.server.url, &file)));
+        let server_cpu = cpu_secs(w.server.pid()) - server_cpu;
+        let client_cpu = time_line(&out);
+        let (t, _) = run_ok(w.submit_cmd(&Cli::new(), &w.server.url, &tiny));
+        println!(
+            "run {}: age {:.3} s, age to disk + fsync {:.3} s, amanat submit {:.3} s (client CPU {client_cpu:.2} s, server CPU {server_cpu:.2} s), submit of a tiny file {:.3} s",
+            run + 1,
+            a.as_secs_f64(),
+            ad.as_secs_f64(),
+            s.as_secs_f64(),
+            t.as_secs_f64()
+        );
+        t_age.push(a.as_secs_f64());
+        t_disk.push(ad.as_secs_f64());
+        t_sub.push(s.as_secs_f64());
+        t_tiny.push(t.as_secs_f64());
+    }
+    let (a, s, t) = (median(&mut t_age), median(&mut t_sub), median(&mut t_tiny));
+    let ad = median(&mut t_disk);
+    let mib = o.size_mib as f64;
+    println!(
+        "B1 medians: age {a:.3} s ({:.0} MiB/s); amanat submit {s:.3} s ({:.0} MiB/s); fixed cost (tiny submit, Argon2id + case + keyring) {t:.3} s",
+        mib / a,
+        mib / s
+    );
+    println!(
+        "B1 ratio (age time / submit time): {:.2} whole command; {:.2} without the fixed cost",
+        a / s,
+        a / (s - t).max(1e-9)
+    );
+    println!(
+        "B1 ratio against age writing to disk with fsync ({ad:.3} s, {:.0} MiB/s): {:.2} whole command; {:.2} without the fixed cost",
+        mib / ad,
+        ad / s,
+        ad / (s - t).max(1e-9)
+    );
+}
+
+/// The same command under GNU time, which reports its CPU seconds on the last line.
+fn timed(inner: Command) -> Command {
+    let mut c = Command::new("/usr/bin/time");
+    c.args(["-f", "CPU %U %S"])
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .env_clear();
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    if let Some(d) = inner.get_current_dir() {
+        c.current_dir(d);
+    }
+    c.stdin(Stdio::null());
+    c
+}
+
+fn time_line(out: &str) -> f64 {
+    out.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("CPU "))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|v| v.parse::<f64>().ok())
+                .sum()
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// User + system CPU seconds a process has used so far (/proc/PID/stat, clock ticks).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat: 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+// ---------------------------------------------------------------------------------------
+// B2: peak memory of both processes.
+
+/// `VmHWM` (peak resident set) and `VmRSS` of a process, in KiB.
+fn mem_kib(pid: u32) -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+fn b2(o: &Opts) {
+    println!("\n== B2 memory: sizes {:?} MiB ==", o.sizes_mib);
+    for &mib in &o.sizes_mib {
+        let file = data_file(o, mib);
+        let w = World::new(Backend::Sqlite);
+        let cli = Cli::new();
+        let mut cmd = w.submit_cmd(&cli, &w.server.url, &file);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let pid = child.id();
+        // The case exists (so Argon2id is done) once the CLI prints its id.
+        let created = Arc::new(Mutex::new(false));
+        let c2 = created.clone();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = String::new();
+            for line in BufReader::new(stdout).lines() {
+                let line = line.unwrap_or_default();
+                if line.starts_with("Case ") && line.ends_with(" created.") {
+                    *c2.lock().unwrap() = true;
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        let (mut hwm, mut upload_peak) = (0u64, 0u64);
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if let Some((h, rss)) = mem_kib(pid) {
+                hwm = hwm.max(h);
+                if *created.lock().unwrap() {
+                    upload_peak = upload_peak.max(rss);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let took = start.elapsed();
+        let status = child.wait().unwrap();
+        let out = reader.join().unwrap();
+        assert!(status.success(), "submit failed:\n{out}");
+        let (server_hwm, _) = mem_kib(w.server.pid()).unwrap();
+        println!(
+            "B2 {mib} MiB: client peak {:.1} MiB (whole run, incl. Argon2id's 64 MiB), client peak after key derivation {:.1} MiB, server peak {:.1} MiB; {:.1} s",
+            hwm as f64 / 1024.0,
+            upload_peak as f64 / 1024.0,
+            server_hwm as f64 / 1024.0,
+            took.as_secs_f64()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// B3: resume after a cut connection or a killed server.
+
+fn b3(o: &Opts) {
+    println!("\n== B3 resume: {} MiB ==", o.size_mib);
+    let file = data_file(o, o.size_mib);
+    let mut w = World::new(Backend::Sqlite);
+    let size = o.size_mib * MIB;
+
+    // The bytes a clean upload puts on the wire (TLS and HTTP included) are the baseline.
+    let proxy = Proxy::for_url(&w.server.url);
+    let (t, _) = run_ok(w.submit_cmd(&Cli::new(), &proxy.url(), &file));
+    let clean = proxy.forwarded();
+    println!(
+        "clean: {:.1} MiB on the wire in {:.1} s",
+        clean as f64 / MIB as f64,
+        t.as_secs_f64()
+    );
+    for fault in ["cut", "kill"] {
+        for pct in [30u64, 60, 90] {
+            let proxy = Proxy::for_url(&w.server.url);
+            let at = size * pct / 100;
+            let cli = Cli::new();
+            let cmd = w.submit_cmd(&cli, &proxy.url(), &file);
+            let start = Instant::now();
+            let out = if fault == "cut" {
+                proxy.arm(at, Fault::Cut);
+                run_ok(cmd).1
+            } else {
+                proxy.arm(at, Fault::Hold);
+                let client = std::thread::spawn(move || run_ok(cmd).1);
+                proxy.wait_for_fault(Duration::from_secs(600));
+                w.server.restart();
+                proxy.set_upstream_url(&w.server.url);
+                proxy.release();
+                client.join().unwrap()
+            };
+            let took = start.elapsed();
+            let resent = proxy.forwarded().saturating_sub(clean);
+            let verified = stored_matches(&w.server, size);
+            println!(
+                "B3 {fault} at {pct} %: completed in {:.1} s, {:.1} MiB re-sent ({:.2} % of the file), stored ciphertext hash matches: {verified}",
+                took.as_secs_f64(),
+                resent as f64 / MIB as f64,
+                resent as f64 * 100.0 / size as f64,
+            );
+            assert!(verified, "{out}");
+        }
+    }
+}
+
+/// Every stored blob at least `size` long is named by its own SHA-256 (the server checked
+/// it against the client's hash before committing), and none is truncated.
+fn stored_matches(server: &Server, size: u64) -> bool {
+    use sha2::Digest;
+    let big: Vec<PathBuf> = server
+        .blob_files()
+        .into_iter()
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() >= size))
+        .collect();
+    !big.is_empty()
+        && big.iter().all(|p| {
+            let mut f = std::fs::File::open(p).unwrap();
+            let mut h = sha2::Sha256::new();
+            let mut buf = vec![0u8; MIB as usize];
+            loop {
+                let n = f.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            p.to_string_lossy().contains(&hex)
+        })
+}
+
+// ---------------------------------------------------------------------------------------
+// B4: many small complete submissions at once.
+
+fn b4(o: &Opts) {
+    println!(
+        "\n== B4 many small submissions: {} clients × {} cases ==",
+        o.clients, o.cases
+    );
+    b4_on(o, Backend::Sqlite, "SQLite");
+    match &o.postgres {
+        Some(url) => b4_on(o, Backend::Postgres(url.clone()), "PostgreSQL"),
+        None => println!("B4 PostgreSQL: skipped (no --postgres URL)"),
+    }
+}
+
+/// One worker's view of the foundation: the verified keyring and the log key.
+struct Prepared {
+    keyring: VerifiedKeyring,
+    log: NoteVerifier,
+}
+
+fn b4_on(o: &Opts, backend: Backend, label: &str) {
+    let w = World::new(backend);
+    let fp = Fingerprint::parse(&w.foundation.fingerprint).unwrap();
+    let http = w.server.http();
+    let signed: SignedKeyring =
+        serde_json::from_slice(&http.get("/v1/keyring", None).body).expect("the server's keyring");
+    let keyring = KeyringPin::new(fp).accept(&signed).unwrap();
+    let log = keyring.keyring().log.as_ref().unwrap().verifier().unwrap();
+    let prepared = Arc::new(Prepared { keyring, log });
+
+    // Case keys come from random seeds, made before the clock starts: Argon2id (64 MiB,
+    // t=3) is the complainant's device's work, not the server's, and would measure only
+    // how fast this 2-core machine hashes passwords for 32 clients at once.
+    let keys: Vec<Vec<CaseKeys>> = (0..o.clients)
+        .map(|_| (0..o.cases).map(|_| CaseKeys::random().unwrap()).collect())
+        .collect();
+    let poa = vec![0x5au8; 46 * 1024];
+    let form = form_json();
+    let start = Instant::now();
+    let workers: Vec<_> = keys
+        .into_iter()
+        .map(|mine| {
+            let http = w.server.http();
+            let prepared = prepared.clone();
+            let (poa, form) = (poa.clone(), form.clone());
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                for keys in mine {
+                    let t = Instant::now();
+                    let receipts = submit_case(&http, &prepared, &keys, &form, &poa);
+                    assert_eq!(receipts, 2);
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<f64> = workers
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let took = start.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
+    let cases = lat.len() as f64;
+    println!(
+        "B4 {label}: {} cases ({} receipts) in {took:.2} s: {:.0} receipts/s, {:.0} cases/s; per complete case p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        lat.len(),
+        lat.len() * 2,
+        cases * 2.0 / took,
+        cases / took,
+        pct(0.50),
+        pct(0.99),
+        lat[lat.len() - 1],
+    );
+}
+
+fn form_json() -> Vec<u8> {
+    let mut s = String::from("{\"schema\":2,\"language\":\"ru\",\"narrative\":\"");
+    while s.len() < 3 * 1024 {
+        s.push_str("Задержан на мирном митинге, доставлен в отдел полиции. ");
+    }
+    s.push_str("\"}");
+    s.into_bytes()
+}
+
+/// What `amanat submit --form F --poa P` does on the wire, with keys already derived:
+/// create the case with a grant per reviewer, sign in, send both documents, check both
+/// receipts against the log key. Returns the number of receipts verified.
+fn submit_case(
+    http: &amanat_tests::http::Client,
+    p: &Prepared,
+    keys: &CaseKeys,
+    form: &[u8],
+    poa: &[u8],
+) -> usize {
+    let case_id = CaseId::random();
+    let grants = p
+        .keyring
+        .keyring()
+        .reviewers()
+        .map(|r| grant::wrap(case_id, keys.identity(), r))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let create = CreateCase {
+        case_id,
+        auth_key: keys.auth_public(),
+        commitment: keys.commitment(&case_id).unwrap(),
+        keyring_version: p.keyring.version(),
+        grants,
+    };
+    let r = http.create_case(&serde_json::to_value(&create).unwrap());
+    assert_eq!(r.status, 201, "{r:?}");
+    let token = http.login(keys.auth());
+    let mut verified = 0;
+    for (kind, name, media, body) in [
+        (
+            DocumentKind::AppealForm,
+            "appeal-form.json",
+            "application/json",
+            form,
+        ),
+        (
+            DocumentKind::PowerOfAttorney,
+            "poa.pdf",
+            "application/pdf",
+            poa,
+        ),
+    ] {
+        let meta = DocumentMeta {
+            kind,
+            name: Some(name.into()),
+            media_type: media.into(),
+            length: body.len() as u64,
+        };
+        let sealed = envelope::seal(&keys.recipient(), &meta, body, Vec::new()).unwrap();
+        let doc = DocumentId::random();
+        let r = http.put_bytes(
+            &format!("/v1/cases/{case_id}/documents/{doc}?kind={kind}"),
+            sealed,
+            &token,
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        let info: DocumentInfo = serde_json::from_slice(&r.body).unwrap();
+        let receipt = Receipt::parse(info.receipt.as_deref().unwrap()).unwrap();
+        receipt.verify(&p.log).unwrap();
+        verified += 1;
+    }
+    verified
+}
