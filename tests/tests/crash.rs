@@ -64,6 +64,9 @@ struct Outcome {
     unexpected: Vec<String>,
     /// Transport errors (connections cut by a kill), for the summary.
     cut: usize,
+    /// `503` answers (no database connection free in time on a busy machine), retried as
+    /// their `Retry-After` asks.
+    busy: usize,
     /// `PUT`s given up after a cut: the server may or may not have stored them.
     abandoned: usize,
     /// `amanat submit` runs that finished, and that failed (cut off by a kill).
@@ -87,6 +90,9 @@ impl Shared {
     }
     fn cut(&self) {
         self.outcome.lock().unwrap().cut += 1;
+    }
+    fn busy(&self) {
+        self.outcome.lock().unwrap().busy += 1;
     }
 }
 
@@ -122,6 +128,10 @@ fn put_once(s: &Shared, http: &Client, case: &Case, rng: &mut Rng) {
                     .receipts
                     .push((doc, sha256(&bytes), receipt));
                 return;
+            }
+            Ok((503, _)) => {
+                s.busy();
+                pause(rng);
             }
             Ok((status, body)) => {
                 s.note(format!("PUT {doc}: {status} {body:?}"));
@@ -176,6 +186,11 @@ fn resumable_once(s: &Shared, http: &Client, case: &Case, rng: &mut Rng) {
                 pause(rng);
                 continue;
             }
+            (503, _) => {
+                s.busy();
+                pause(rng);
+                continue;
+            }
             (200 | 201, Some(b)) => {
                 upload = Some(b["upload_id"].as_str().unwrap().to_owned());
                 b["offset"].as_u64().unwrap() as usize
@@ -209,6 +224,12 @@ fn resumable_once(s: &Shared, http: &Client, case: &Case, rng: &mut Rng) {
                     cut = true;
                     break;
                 }
+                Ok((503, _)) => {
+                    s.busy();
+                    pause(rng);
+                    cut = true;
+                    break;
+                }
                 Ok((status, body)) => {
                     s.note(format!("PATCH {doc}: {status} {body:?}"));
                     return;
@@ -237,6 +258,10 @@ fn resumable_once(s: &Shared, http: &Client, case: &Case, rng: &mut Rng) {
             }
             // A crash lost bytes that were not yet durable: send the rest.
             Ok((400, Some(b))) if b["error"] == "incomplete" => {}
+            Ok((503, _)) => {
+                s.busy();
+                pause(rng);
+            }
             Ok((status, body)) => {
                 s.note(format!("finish {doc}: {status} {body:?}"));
                 return;
@@ -512,11 +537,12 @@ fn crash_rounds_keep_receipts_log_and_blobs_consistent() {
     );
     println!(
         "crash: {documents} documents, {} entries, {} cases; clients in flight at the kills {quietest}..{busiest}; \
-         {} cut requests, {} PUTs abandoned, submit runs {} ok / {} cut, {cli_checked} receipts checked by `amanat audit verify`; \
+         {} cut requests, {} × 503 retried, {} PUTs abandoned, submit runs {} ok / {} cut, {cli_checked} receipts checked by `amanat audit verify`; \
          rounds took {crashed_at:.1?}, all {:.1?}",
         entries.len(),
         figures["cases"],
         outcome.cut,
+        outcome.busy,
         outcome.abandoned,
         outcome.cli_ok,
         outcome.cli_failed,
