@@ -508,6 +508,10 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
     let keys: Vec<Vec<CaseKeys>> = (0..o.clients)
         .map(|_| (0..o.cases).map(|_| CaseKeys::random().unwrap()).collect())
         .collect();
+    println!(
+        "B4 {label}: proof of work at the test difficulty ({} bits, raised by the server as solutions pile up); at the production 18 bits solving is, like Argon2id, the complainant's device's work",
+        amanat_tests::TEST_POW_BITS
+    );
     let poa = vec![0x5au8; 46 * 1024];
     let form = form_json();
     let start = Instant::now();
