@@ -1764,6 +1764,26 @@ fn catalogue() -> Vec<Hostile> {
             .unwrap();
         trickle(&mut conn, &[b' '; 1000]).expect("the server never cut the slow body off")
     }));
+    t.push(h(
+        "slow",
+        "a document that stops half-way",
+        408,
+        "timeout",
+        |c| {
+            // A streamed body may be quiet for twice the request timeout; then it is cut off
+            // and its temporary blob deleted (the snapshot covers blobs/tmp too).
+            let mut conn = RawTls::connect(&c.server.url, &c.cert());
+            let head = format!(
+                "PUT /v1/cases/{}/documents/{}?kind=attachment HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/octet-stream\r\nContent-Length: 50000\r\n\r\nage-encryption.org/v1\n",
+                c.case_a,
+                uuid(),
+                c.tok_a
+            );
+            conn.send(head.as_bytes()).unwrap();
+            conn.set_read_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS * 15));
+            conn.read_reply().into()
+        },
+    ));
     t.push(parser(
         "slow",
         "a request head a byte every 200 ms (slowloris)",
