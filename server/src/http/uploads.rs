@@ -285,12 +285,14 @@ enum Ended {
 /// write starts at once (`web::block` spawns eagerly), so the next batch is read from the
 /// network while this one is hashed and written; one function, so every pending write has
 /// the same type.
+/// Writes the pieces the network delivered, as they came: no copy into a batch buffer on
+/// the worker thread that also decrypts TLS.
 fn write_batch(
     mut w: ChunkWriter,
-    data: Vec<u8>,
+    data: Vec<Bytes>,
 ) -> impl Future<Output = Result<(ChunkWriter, Result<(), UploadError>), Refusal>> {
     let task = web::block(move || {
-        let r = w.write(&data);
+        let r = w.write_pieces(&data);
         (w, r)
     });
     async move {
@@ -327,7 +329,8 @@ pub async fn patch(
     let mut idle = Some(writer);
     let mut pending = None;
 
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+    let mut buf: Vec<Bytes> = Vec::new();
+    let mut buffered: usize = 0;
     let mut received: u64 = 0;
     let mut quiet = Duration::ZERO;
     let mut failed: Option<UploadError> = None;
@@ -372,11 +375,12 @@ pub async fn patch(
             }
         };
         received = received.saturating_add(chunk.len() as u64);
-        buf.extend_from_slice(&chunk);
+        buffered += chunk.len();
+        buf.push(chunk);
         if received > room {
             break Ended::TooMuch;
         }
-        if buf.len() >= WRITE_BATCH {
+        if buffered >= WRITE_BATCH {
             let w = match pending.take() {
                 Some(write) => {
                     let (w, r) = write.await?;
@@ -391,7 +395,8 @@ pub async fn patch(
                     .take()
                     .ok_or_else(|| ApiError::internal("a chunk lost its writer"))?,
             };
-            let data = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
+            let data = std::mem::take(&mut buf);
+            buffered = 0;
             pending = Some(write_batch(w, data));
         }
     };

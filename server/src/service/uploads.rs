@@ -221,7 +221,14 @@ impl std::fmt::Debug for ChunkWriter {
 impl ChunkWriter {
     /// Appends `data` (blocking). Past the chunk's limit nothing is written.
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
-        let after = self.offset.saturating_add(data.len() as u64);
+        self.write_pieces(&[data])
+    }
+
+    /// Appends the pieces in order, as the network delivered them (blocking). Past the
+    /// chunk's limit nothing is written.
+    pub fn write_pieces<P: AsRef<[u8]>>(&mut self, pieces: &[P]) -> Result<()> {
+        let len: u64 = pieces.iter().map(|p| p.as_ref().len() as u64).sum();
+        let after = self.offset.saturating_add(len);
         if after > self.end {
             return Err(if after > self.rec.length {
                 UploadError::PastEnd {
@@ -231,18 +238,21 @@ impl ChunkWriter {
                 UploadError::ChunkTooLarge { max: MAX_CHUNK }
             });
         }
-        self.file
-            .write_all(data)
-            .map_err(|e| io_error("writing an upload", e))?;
-        if let Some(h) = &mut self.hasher {
-            h.update(data);
+        for piece in pieces {
+            let data = piece.as_ref();
+            self.file
+                .write_all(data)
+                .map_err(|e| io_error("writing an upload", e))?;
+            if let Some(h) = &mut self.hasher {
+                h.update(data);
+            }
         }
         // Start writing back now, so the fsync that acknowledges the chunk has little left to
         // do: the disk works while the network delivers the rest. Only advice; errors ignored.
         let _ = rustix::fs::fadvise(
             &self.file,
             self.offset,
-            std::num::NonZeroU64::new(data.len() as u64),
+            std::num::NonZeroU64::new(len),
             rustix::fs::Advice::DontNeed,
         );
         self.offset = after;
