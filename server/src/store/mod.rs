@@ -140,11 +140,34 @@ fn connection_lost(e: &diesel::result::Error) -> bool {
     )
 }
 
+/// libpq names the host it failed to reach (`connection to server at "10.0.0.5", port 5432
+/// failed`). The server's log must hold no addresses, so the host is left out: the operator
+/// knows it from `database_url`.
+fn without_host(detail: String) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail.as_str();
+    while let Some(i) = rest.find("server at \"") {
+        let (head, tail) = rest.split_at(i + "server at ".len());
+        out.push_str(head);
+        match tail[1..].find('"') {
+            Some(end) => {
+                out.push_str("the configured host");
+                rest = &tail[end + 2..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl From<diesel::result::Error> for StoreError {
     fn from(e: diesel::result::Error) -> Self {
         StoreError {
             unavailable: connection_lost(&e),
-            detail: format!("database error: {e}"),
+            detail: without_host(format!("database error: {e}")),
         }
     }
 }
@@ -154,7 +177,7 @@ impl From<r2d2::PoolError> for StoreError {
     /// within `database_timeout_secs`, i.e. the database is down or overloaded.
     fn from(e: r2d2::PoolError) -> Self {
         StoreError {
-            detail: format!("no database connection available: {e}"),
+            detail: without_host(format!("no database connection available: {e}")),
             unavailable: true,
         }
     }
@@ -322,6 +345,18 @@ mod tests {
         let sqlite = names(&root.join("sqlite"));
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, names(&root.join("postgres")));
+    }
+
+    #[test]
+    fn database_hosts_stay_out_of_error_text() {
+        assert_eq!(
+            without_host(
+                "timed out: connection to server at \"10.0.0.5\", port 5432 failed: refused".into()
+            ),
+            "timed out: connection to server at the configured host, port 5432 failed: refused"
+        );
+        assert_eq!(without_host("plain".into()), "plain");
+        assert_eq!(without_host("server at \"x".into()), "server at ");
     }
 
     #[test]
