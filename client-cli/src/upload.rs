@@ -76,14 +76,26 @@ pub fn send(target: &mut Target<'_>, doc: Outgoing, settings: &Settings) -> Resu
     // Live, the sealer may run one chunk ahead of the network; spooling to disk, it runs
     // ahead as far as it can (the messages only say how far the file has got).
     let (tx, rx) = mpsc::sync_channel(if spool.is_some() { 4096 } else { 1 });
+    // Sent chunks' buffers go back to the sealer: fresh 8 MiB allocations cost a page fault
+    // per 4 KiB, which showed in the profile as a tenth of the client's time.
+    let (recycle_tx, recycle_rx) = mpsc::sync_channel(1);
     let sealer = spawn_sealer(
         target.recipient.clone(),
         doc,
         payload_len,
         tx,
+        recycle_rx,
         spool.as_ref().map(|s| s.data.clone()),
     )?;
-    let result = upload_sealed(target, document_id, kind, rx, spool.as_ref(), settings);
+    let result = upload_sealed(
+        target,
+        document_id,
+        kind,
+        rx,
+        &recycle_tx,
+        spool.as_ref(),
+        settings,
+    );
     // The sealer ends on its own once the channel is gone; its error explains ours.
     let sealed = sealer
         .join()
@@ -117,6 +129,7 @@ fn spawn_sealer(
     doc: Outgoing,
     payload_len: u64,
     tx: SyncSender<Sealed>,
+    recycle: Receiver<Vec<u8>>,
     spool: Option<PathBuf>,
 ) -> Result<JoinHandle<Result<()>>> {
     std::thread::Builder::new()
@@ -141,6 +154,7 @@ fn spawn_sealer(
             };
             let sink = ChunkSink {
                 tx,
+                recycle,
                 buf: Vec::with_capacity(CHUNK),
                 payload_len,
                 header_sent: false,
@@ -158,6 +172,8 @@ fn spawn_sealer(
 /// uploader how far it got). Finds the age header in the first bytes to learn the length.
 struct ChunkSink {
     tx: SyncSender<Sealed>,
+    /// Buffers of chunks already sent, to fill again.
+    recycle: Receiver<Vec<u8>>,
     buf: Vec<u8>,
     payload_len: u64,
     header_sent: bool,
@@ -178,7 +194,11 @@ impl ChunkSink {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let next = self
+            .recycle
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let data = std::mem::replace(&mut self.buf, next);
         match &mut self.file {
             Some(f) => {
                 f.write_all(&data)?;
@@ -237,6 +257,7 @@ fn upload_sealed(
     document_id: DocumentId,
     kind: DocumentKind,
     rx: Receiver<Sealed>,
+    recycle: &SyncSender<Vec<u8>>,
     spool: Option<&Spool>,
     settings: &Settings,
 ) -> Result<DocumentInfo> {
@@ -267,7 +288,7 @@ fn upload_sealed(
         &mut up,
         document_id,
         total,
-        &rx,
+        FromSealer { rx: &rx, recycle },
         spool,
         &mut progress,
     );
@@ -278,15 +299,22 @@ fn upload_sealed(
     sent
 }
 
+/// The two channels to the sealer: ciphertext in, spent buffers back.
+struct FromSealer<'a> {
+    rx: &'a Receiver<Sealed>,
+    recycle: &'a SyncSender<Vec<u8>>,
+}
+
 fn send_body(
     target: &mut Target<'_>,
     up: &mut Resumable,
     document_id: DocumentId,
     total: u64,
-    rx: &Receiver<Sealed>,
+    sealer: FromSealer<'_>,
     spool: Option<&Spool>,
     progress: &mut Progress,
 ) -> Result<DocumentInfo> {
+    let FromSealer { rx, recycle } = sealer;
     let stopped = || CliError::new("encryption stopped before the end of the document");
     if let Some(s) = spool {
         s.save(&up.id, document_id, total)?;
@@ -323,6 +351,12 @@ fn send_body(
             sent
         })?;
         at += len;
+        // Every other holder (the request body, the hasher) is done with it by now.
+        if let Ok(buf) = data.try_into_mut() {
+            let mut buf = Vec::from(buf);
+            buf.clear();
+            let _ = recycle.try_send(buf);
+        }
     }
     while !ended {
         match rx.recv() {
