@@ -295,8 +295,10 @@ pub fn check_log(path: &Path) {
         let _ = std::fs::copy(path, Path::new(&dir).join(name));
     }
     let test = std::thread::current().name().unwrap_or("?").to_owned();
+    // Several people may run tests in one checkout: tests/privacy-scan.sh sums only its run.
+    let run = std::env::var("PRIVACY_SCAN_RUN").unwrap_or_else(|_| "-".into());
     let line = format!(
-        "log_lines={} secrets={} findings={} pid={} test={test}\n",
+        "log_lines={} secrets={} findings={} pid={} run={run} test={test}\n",
         scan.lines,
         scan.secrets,
         scan.findings.len(),
