@@ -59,6 +59,7 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         source,
     })?;
     let services = web::Data::new(Services::new(config, store, blobs, log));
+    services.check_database_root().map_err(Error::Init)?;
     services
         .collect_uploads()
         .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;

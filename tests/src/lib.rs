@@ -71,7 +71,7 @@ impl Backend {
 }
 
 /// Creates an empty database next to the one in `url` and returns its URL.
-fn fresh_postgres_database(url: &str) -> String {
+pub fn fresh_postgres_database(url: &str) -> String {
     let name = format!("amanat_test_{}", random_hex(8));
     let out = Command::new("psql")
         .arg(url)

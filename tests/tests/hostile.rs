@@ -346,6 +346,61 @@ fn key_substitution_is_refused_and_nothing_is_uploaded() {
     );
 }
 
+/// A server set up with another root, pointed at a database that already holds a keyring:
+/// it refuses to start and says why, rather than answering every keyring request with a 500
+/// (found by running B4 twice against one PostgreSQL database).
+#[test]
+fn a_server_refuses_another_roots_database() {
+    let first = Foundation::new();
+    first.add_staff("alice", "reviewer");
+    let server = Server::start(&first.root_public, Backend::Sqlite);
+    first.publish(&server);
+    let db = server.dir().join("amanat.db");
+    assert!(
+        db.exists(),
+        "expected the SQLite database at {}",
+        db.display()
+    );
+
+    let second = Foundation::new();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("srv");
+    let bin = amanat_tests::bin("amanat-server");
+    let init = std::process::Command::new(&bin)
+        .args(["init", "--data"])
+        .arg(&dir)
+        .args(["--root-key", &second.root_public, "--database-url"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let mut child = std::process::Command::new(&bin)
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server started on another root's database and kept running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let serve = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&serve.stderr);
+    assert!(!serve.status.success(), "it started: {said}");
+    assert!(said.contains("another root key"), "{said}");
+    assert!(!String::from_utf8_lossy(&serve.stdout).contains("listening on"));
+    // The first server's data is untouched and it still serves its keyring.
+    let r = server.http().get("/v1/keyring", None);
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
 fn uuid() -> String {
     amanat_protocol::ids::DocumentId::random().to_string()
 }

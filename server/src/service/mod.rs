@@ -197,6 +197,19 @@ impl Services {
 
     /// The current keyring, re-verified against the configured root: a row someone slipped
     /// into the database without the root's signature is not trusted.
+    /// At start-up: the newest stored keyring must verify under this server's root key. A
+    /// database set up by another server (another root) or altered would otherwise make
+    /// every keyring request fail later, as a 500; refuse to start instead and say why.
+    pub fn check_database_root(&self) -> std::result::Result<(), String> {
+        match self.current_keyring() {
+            Ok(_) => Ok(()),
+            Err(ServiceError::Internal(why)) => Err(format!(
+                "{why}. This database was set up for another root key (another Amanat server) or was altered; point database_url at this server's own database, or at a new empty one"
+            )),
+            Err(e) => Err(format!("cannot read the stored keyring: {e}")),
+        }
+    }
+
     fn current_keyring(&self) -> Result<Option<VerifiedKeyring>> {
         let Some(stored) = self.store.latest_keyring()? else {
             return Ok(None);

@@ -481,7 +481,11 @@ fn b4(o: &Opts) {
     );
     b4_on(o, Backend::Sqlite, "SQLite");
     match &o.postgres {
-        Some(url) => b4_on(o, Backend::Postgres(url.clone()), "PostgreSQL"),
+        Some(url) => b4_on(
+            o,
+            Backend::Postgres(amanat_tests::fresh_postgres_database(url)),
+            "PostgreSQL",
+        ),
         None => println!("B4 PostgreSQL: skipped (no --postgres URL)"),
     }
 }
