@@ -518,6 +518,8 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
     );
     let poa = vec![0x5au8; 46 * 1024];
     let form = form_json();
+    let server_cpu = cpu_secs(w.server.pid());
+    let own_cpu = cpu_secs(std::process::id());
     let start = Instant::now();
     let workers: Vec<_> = keys
         .into_iter()
@@ -542,6 +544,8 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         .flat_map(|h| h.join().unwrap())
         .collect();
     let took = start.elapsed().as_secs_f64();
+    let server_cpu = cpu_secs(w.server.pid()) - server_cpu;
+    let own_cpu = cpu_secs(std::process::id()) - own_cpu;
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
     let cases = lat.len() as f64;
@@ -554,6 +558,14 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         pct(0.50),
         pct(0.99),
         lat[lat.len() - 1],
+    );
+    let receipts = cases * 2.0;
+    println!(
+        "B4 {label}: CPU per receipt: server {:.2} ms, these {} clients {:.2} ms (both on the same 2 cores); the server alone on both cores would allow about {:.0} receipts/s",
+        server_cpu * 1000.0 / receipts,
+        o.clients,
+        own_cpu * 1000.0 / receipts,
+        2.0 * receipts / server_cpu.max(1e-9),
     );
 }
 
