@@ -18,7 +18,7 @@ use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::log::receipt::Receipt;
 use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
 use amanat_tests::faults::{Fault, Proxy};
-use amanat_tests::{Backend, Cli, Foundation, Server, bin_dir};
+use amanat_tests::{Backend, Cli, Foundation, Server, ServerOptions, bin_dir};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -171,7 +171,16 @@ impl World {
     fn new(backend: Backend) -> World {
         let foundation = Foundation::new();
         foundation.add_staff("alice", "reviewer");
-        let server = Server::start(&foundation.root_public, backend);
+        // At the log level a foundation would run (the tests run at debug, to scan it).
+        let server = Server::start_with_env(
+            &foundation.root_public,
+            ServerOptions {
+                backend,
+                max_document_bytes: None,
+                session_ttl_secs: None,
+            },
+            &[("AMANAT_LOG", "info")],
+        );
         foundation.set_log(&server);
         foundation.publish(&server);
         World { foundation, server }
