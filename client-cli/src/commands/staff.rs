@@ -509,7 +509,9 @@ pub fn open(
             read: 0,
         };
         let opened = envelope::open(identity, reader, tmp.as_file_mut());
-        progress.done();
+        if opened.is_ok() {
+            progress.done();
+        }
         let meta = match opened {
             // Notes are sealed to the reviewers of the day: one from before you joined is
             // not yours to read. Say so and go on.
