@@ -299,3 +299,55 @@ mod tests {
         assert_eq!(format!("{c:?}"), "Codename(********)");
     }
 }
+
+/// The web page (web/src/protocol.ts) must derive exactly these keys; web/test/vectors.json
+/// holds the same values and web/test/protocol.test.mjs asserts them in JavaScript.
+#[cfg(test)]
+mod web_vectors {
+    use super::*;
+
+    const VECTORS: &str = include_str!("../../web/test/vectors.json");
+
+    fn vector(name: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        v[name].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn keys_match_the_web_page() {
+        let k = CaseKeys::from_seed(&std::array::from_fn(|i| i as u8)).unwrap();
+        let id: crate::ids::CaseId = "00112233-4455-6677-8899-aabbccddeeff".parse().unwrap();
+        assert_eq!(k.recipient().to_string(), vector("seedRecipient"));
+        assert_eq!(crate::encoding::hex(&k.auth_public()), vector("seedAuth"));
+        assert_eq!(
+            crate::encoding::hex(&k.commitment(&id).unwrap()),
+            vector("seedCommitment")
+        );
+        assert_eq!(
+            crate::padding::padded_len((1u64 << 32) + 1).to_string(),
+            vector("paddedLen2p32p1")
+        );
+    }
+
+    #[test]
+    fn codename_seed_matches_the_web_page() {
+        let c = Codename::parse(&vector("codename")).unwrap();
+        let fp =
+            crate::keyring::Fingerprint::parse(&crate::encoding::readable32(&[0x11; 32])).unwrap();
+        let mut salt_h = Sha256::new();
+        salt_h.update(SALT_DOMAIN);
+        salt_h.update(fp.as_bytes());
+        let salt: [u8; 32] = salt_h.finalize().into();
+        let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, Some(32)).unwrap();
+        let mut seed = [0u8; 32];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(c.dangerously_reveal().as_bytes(), &salt, &mut seed)
+            .unwrap();
+        assert_eq!(crate::encoding::hex(&seed), vector("codenameSeed"));
+        // And the whole derivation, seed to keys, is the one `derive` performs.
+        assert_eq!(
+            c.derive(&fp).unwrap().recipient().to_string(),
+            CaseKeys::from_seed(&seed).unwrap().recipient().to_string()
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod error;
 mod extractors;
 mod handlers;
 mod limits;
+pub mod page;
 mod routes;
 mod timeouts;
 mod uploads;
@@ -92,6 +93,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(routes::configure)
+        .configure(page::configure)
         .default_service(web::to(handlers::not_found))
         // Bodies that arrive too slowly end as `408 timeout` (see timeouts.rs).
         .wrap(actix_web::middleware::from_fn(timeouts::limit_bodies))

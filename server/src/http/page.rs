@@ -1,0 +1,79 @@
+//! The complainant's web page (built from `web/` into `web/dist/`, embedded at compile time):
+//! a handful of static files with a strict Content-Security-Policy, so the page can load
+//! only its own script, style and worker, talk only to this origin, and be framed by nobody.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+/// What the page may do. `wasm-unsafe-eval` lets it compile the Argon2id WebAssembly it
+/// ships (no `eval` of strings); everything else is this origin only, or nothing.
+pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' blob:; \
+media-src 'self' blob:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// One embedded file: its path under `/`, media type and bytes.
+pub struct PageFile {
+    pub path: &'static str,
+    pub media_type: &'static str,
+    pub bytes: &'static [u8],
+}
+
+/// Every file of `web/dist/`; `manifest.json` lists their SHA-256 (see docs/architecture.md).
+pub const FILES: &[PageFile] = &[
+    PageFile {
+        path: "index.html",
+        media_type: "text/html; charset=utf-8",
+        bytes: include_bytes!("../../../web/dist/index.html"),
+    },
+    PageFile {
+        path: "app.js",
+        media_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../web/dist/app.js"),
+    },
+    PageFile {
+        path: "worker.js",
+        media_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../web/dist/worker.js"),
+    },
+    PageFile {
+        path: "style.css",
+        media_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../../web/dist/style.css"),
+    },
+    PageFile {
+        path: "favicon.svg",
+        media_type: "image/svg+xml",
+        bytes: include_bytes!("../../../web/dist/favicon.svg"),
+    },
+    PageFile {
+        path: "manifest.json",
+        media_type: "application/json",
+        bytes: include_bytes!("../../../web/dist/manifest.json"),
+    },
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(|| serve("index.html"))));
+    for f in FILES {
+        let path = f.path;
+        cfg.service(web::resource(format!("/{path}")).route(web::get().to(move || serve(path))));
+    }
+}
+
+async fn serve(path: &'static str) -> HttpResponse {
+    match FILES.iter().find(|f| f.path == path) {
+        Some(f) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, f.media_type))
+            .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+            .insert_header(("Cross-Origin-Opener-Policy", "same-origin"))
+            .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
+            .insert_header((
+                "Permissions-Policy",
+                "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+            ))
+            .body(f.bytes),
+        // Unreachable: routes exist only for the files above.
+        None => HttpResponse::NotFound().finish(),
+    }
+}

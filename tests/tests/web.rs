@@ -1,0 +1,518 @@
+//! The submission page in a real browser (issue 11): Debian's Chromium, driven by
+//! `web/test/drive.mjs` (playwright-core), against the real `amanat-server` on 127.0.0.1
+//! over TLS; what the page sent is then read back with the real CLI and Debian's `age`.
+//! `AMANAT_REQUIRE_BROWSER=1` (CI) makes a missing Chromium or `web/node_modules` a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use age::secrecy::ExposeSecret;
+use amanat_tests::{Backend, Cli, Foundation, Server, case_keys, privacy, random_hex};
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn shots() -> PathBuf {
+    repo().join("target/amanat-web")
+}
+
+/// True when Chromium and the page's test dependencies are installed.
+fn browser_ready() -> bool {
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    let modules = repo().join("web/node_modules/playwright-core").exists();
+    if chromium && modules {
+        return true;
+    }
+    let why = format!(
+        "browser tests need /usr/bin/chromium (apt-get install chromium) and web/node_modules (npm ci --prefix web); chromium: {chromium}, node_modules: {modules}"
+    );
+    assert!(std::env::var("AMANAT_REQUIRE_BROWSER").is_err(), "{why}");
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// True when `web/node_modules` is installed (`npm ci --prefix web`).
+fn node_ready() -> bool {
+    if repo().join("web/node_modules/esbuild").exists() {
+        return true;
+    }
+    let why = "the page's tests need web/node_modules: run `npm ci --prefix web`";
+    assert!(std::env::var("AMANAT_REQUIRE_BROWSER").is_err(), "{why}");
+    eprintln!("skipped: {why}");
+    false
+}
+
+fn node(args: &[&str]) -> String {
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(repo().join("web"))
+        .output()
+        .expect("node is installed");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "node {args:?} failed:\n{text}");
+    text
+}
+
+/// The committed bundle the server embeds is byte for byte what `web/` builds (esbuild
+/// pinned by the lockfile), so anyone can rebuild it and compare with the signed manifest.
+#[test]
+fn web_dist_is_what_the_sources_build() {
+    if !node_ready() {
+        return;
+    }
+    let out = node(&["build.mjs", "--check"]);
+    assert!(out.contains("matches a fresh build"), "{out}");
+}
+
+/// The page's protocol code against the Rust crate's vectors (Node's test runner).
+#[test]
+fn web_protocol_unit_tests() {
+    if !node_ready() {
+        return;
+    }
+    let out = node(&["--test", "test/protocol.test.mjs"]);
+    assert!(
+        out.contains("# fail 0") && !out.contains("# pass 0"),
+        "{out}"
+    );
+}
+
+/// Runs one plan through the browser and returns its JSON result.
+fn drive(plan: Value) -> Value {
+    let out = Command::new("node")
+        .arg(repo().join("web/test/drive.mjs"))
+        .arg(plan.to_string())
+        .current_dir(repo())
+        .output()
+        .expect("node is installed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser driver failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or("");
+    let v: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert!(v.get("error").is_none(), "the page failed: {v:#}");
+    let errors = v["consoleErrors"].as_array().cloned().unwrap_or_default();
+    assert!(errors.is_empty(), "the page logged errors: {errors:?}");
+    v
+}
+
+struct Canaries {
+    surname: String,
+    description: String,
+    poa: String,
+    attachment: String,
+    file_name: String,
+}
+
+impl Canaries {
+    fn new() -> Self {
+        let tag = random_hex(6);
+        let c = Canaries {
+            surname: format!("Канарейкина{tag}"),
+            description: format!("web-canary-description-{tag}"),
+            poa: format!("WEB-CANARY-PASSPORT-N{tag}"),
+            attachment: format!("web-canary-attachment-{tag}"),
+            file_name: format!("web-canary-file-{tag}.jpg"),
+        };
+        for s in [&c.surname, &c.description, &c.poa, &c.attachment] {
+            privacy::content(s);
+        }
+        privacy::file_name(&c.file_name);
+        c
+    }
+
+    fn all(&self) -> [&str; 5] {
+        [
+            &self.surname,
+            &self.description,
+            &self.poa,
+            &self.attachment,
+            &self.file_name,
+        ]
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A running foundation: root, one reviewer, a server whose keyring names its log.
+struct Setup {
+    foundation: Foundation,
+    reviewer: amanat_tests::Staff,
+    server: Server,
+}
+
+fn setup() -> Setup {
+    let foundation = Foundation::new();
+    let reviewer = foundation.add_staff("aigerim", "reviewer");
+    let server = Server::start(&foundation.root_public, Backend::Sqlite);
+    foundation.set_log(&server);
+    foundation.publish(&server);
+    reviewer.login(&server, &foundation.fingerprint);
+    Setup {
+        foundation,
+        reviewer,
+        server,
+    }
+}
+
+impl Setup {
+    fn case_of(&self, codename: &str) -> String {
+        let keys = case_keys(codename, &self.foundation.fingerprint);
+        let http = self.server.http();
+        let token = http.login(keys.auth());
+        privacy::token(&token);
+        let me = http.get("/v1/me", Some(&token));
+        assert_eq!(me.status, 200, "{me:?}");
+        me.json.unwrap()["case_id"].as_str().unwrap().to_owned()
+    }
+
+    fn staff(&self, args: &[&str]) -> String {
+        self.reviewer.cli.ok(args)
+    }
+
+    fn audit_verify(&self, receipt: &str) -> String {
+        Cli::new().ok(&[
+            "audit",
+            "verify",
+            receipt,
+            "--root",
+            &self.foundation.fingerprint,
+            "--server",
+            &self.server.url,
+            "--server-cert",
+            &self.server.cert_sha256,
+        ])
+    }
+
+    fn reply(&self, case_id: &str, text: &str) {
+        let mut child = self
+            .reviewer
+            .cli
+            .cmd()
+            .args(["staff", "reply", case_id, "--key", "staff.key"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "staff reply: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn plan_for(s: &Setup, lang: &str, c: &Canaries, dir: &Path, attachments: &[PathBuf]) -> Value {
+    json!({
+        "mode": "submit",
+        "tag": format!("submit-{lang}"),
+        "url": s.server.url,
+        "root": s.foundation.fingerprint,
+        "lang": lang,
+        "shots": shots(),
+        "receiptDir": dir,
+        "invalidFirst": true,
+        "form": {
+            "fields": {"surname": c.surname, "given_name": "Әйгерім", "patronymic": "Нурлановна",
+                       "age": "29", "city": "Алматы", "occupation": "блогер"},
+            "checks": ["publish_name", "publish_city"],
+            "incidents": [
+                {"event": "rally-2018-05-10", "date": "2018-05-10", "city": "Алматы",
+                 "place": "площадь Астана", "description": c.description},
+                {"event": "social-media-prosecution", "date": "2018-11-02", "description": "пост в чате"}
+            ]
+        },
+        "poa": dir.join("poa.pdf"),
+        "attachments": attachments,
+    })
+}
+
+/// The whole complainant journey in the page, in each language, read back by the reviewer.
+#[test]
+fn web_submission_in_three_languages() {
+    if !browser_ready() {
+        return;
+    }
+    let s = setup();
+    for lang in ["kk", "ru", "en"] {
+        let c = Canaries::new();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("poa.pdf"),
+            format!("%PDF-1.4 {} signed", c.poa),
+        )
+        .unwrap();
+        let mut small = c.attachment.clone().into_bytes();
+        small.extend((0..300_000u32).map(|i| (i % 251) as u8));
+        let small_path = dir.path().join(&c.file_name);
+        std::fs::write(&small_path, &small).unwrap();
+        // Over the page's 4 MiB chunk: this one goes through the resumable protocol.
+        let big: Vec<u8> = (0..9_500_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
+        let big_path = dir.path().join("video.mp4");
+        std::fs::write(&big_path, &big).unwrap();
+
+        let r = drive(plan_for(
+            &s,
+            lang,
+            &c,
+            dir.path(),
+            &[small_path.clone(), big_path.clone()],
+        ));
+        // Bad input first: the page named the fields and sent nothing.
+        let problems = r["problems"].as_array().unwrap();
+        assert!(problems.len() >= 2, "{problems:?}");
+        assert!(r["sent"].as_str().unwrap().contains('4'), "{r:#}");
+        assert_eq!(r["receipts"].as_array().unwrap().len(), 4, "{r:#}");
+        assert!(r["practiceOk"].as_bool().unwrap(), "{r:#}");
+        assert!(r["hidden"].as_bool().unwrap());
+        assert_eq!(
+            r["storage"],
+            json!({"local": 0, "session": 0, "cookies": "", "idb": 0, "caches": 0})
+        );
+        let requests: Vec<&str> = r["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            requests.iter().all(|q| q.contains(" /v1/")
+                || [
+                    " /",
+                    " /app.js",
+                    " /worker.js",
+                    " /style.css",
+                    " /favicon.svg",
+                    " /manifest.json"
+                ]
+                .iter()
+                .any(|p| q.ends_with(p))),
+            "unexpected requests: {requests:?}"
+        );
+        assert!(requests.iter().any(|q| q.starts_with("PATCH /v1/uploads/")));
+
+        let codename = r["codename"].as_str().unwrap().to_owned();
+        privacy::codename(&codename);
+        let case_id = s.case_of(&codename);
+
+        // The reviewer opens the case with the CLI and finds exactly what was sent.
+        let out = format!("case-{lang}");
+        s.staff(&[
+            "staff",
+            "open",
+            &case_id,
+            "--out",
+            &out,
+            "--key",
+            "staff.key",
+        ]);
+        let case_dir = s.reviewer.cli.path(&out);
+        let names: Vec<String> = std::fs::read_dir(&case_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let read = |part: &str| {
+            let n = names
+                .iter()
+                .find(|n| n.contains(part))
+                .unwrap_or_else(|| panic!("no {part} in {names:?}"));
+            std::fs::read(case_dir.join(n)).unwrap()
+        };
+        let form: Value = serde_json::from_slice(&read("appeal-form")).unwrap();
+        assert_eq!(form["version"], 2);
+        assert_eq!(form["language"], lang);
+        assert_eq!(form["identity"]["surname"], c.surname.as_str());
+        assert_eq!(form["identity"]["age"], 29);
+        assert_eq!(form["incidents"][0]["description"], c.description.as_str());
+        assert_eq!(form["incidents"][1]["event"], "social-media-prosecution");
+        assert_eq!(form["consent"]["publish_name"], true);
+        assert_eq!(form["consent"]["publish_age"], false);
+        assert_eq!(
+            read("power-of-attorney"),
+            format!("%PDF-1.4 {} signed", c.poa).into_bytes()
+        );
+        assert_eq!(read(&c.file_name), small);
+        assert_eq!(read("video.mp4"), big);
+
+        // Every receipt the page saved is one `amanat audit verify` accepts.
+        for p in r["receipts"].as_array().unwrap() {
+            let out = s.audit_verify(p.as_str().unwrap());
+            assert!(out.contains("document received"), "{out}");
+        }
+
+        // The same codename gives the CLI the same keys: a reply is read in the page.
+        let reply = format!("Мы получили ваши документы ({lang}).");
+        s.reply(&case_id, &reply);
+        let inbox = drive(json!({
+            "mode": "inbox", "tag": format!("inbox-{lang}"), "url": s.server.url,
+            "root": s.foundation.fingerprint, "lang": lang, "shots": shots(), "codename": codename,
+        }));
+        assert_eq!(inbox["replies"], json!([reply]), "{inbox:#}");
+
+        // The reference `age` CLI opens a document with the case identity the codename gives.
+        reference_age_opens(&s, &case_id, &codename, c.poa.as_bytes());
+
+        for canary in c.all() {
+            for (path, bytes) in &s.server.all_stored_bytes() {
+                assert!(
+                    !contains(bytes, canary.as_bytes()),
+                    "{canary:?} found in {path}"
+                );
+            }
+        }
+    }
+}
+
+fn reference_age_opens(s: &Setup, case_id: &str, codename: &str, canary: &[u8]) {
+    let http = s.server.http();
+    let token = s.reviewer.token();
+    let detail = http
+        .get(&format!("/v1/cases/{case_id}"), Some(&token))
+        .json
+        .unwrap();
+    let poa = detail["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "power-of-attorney")
+        .unwrap()
+        .clone();
+    let doc = http.get(
+        &format!(
+            "/v1/cases/{case_id}/documents/{}",
+            poa["document_id"].as_str().unwrap()
+        ),
+        Some(&token),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let keys = case_keys(codename, &s.foundation.fingerprint);
+    std::fs::write(
+        dir.path().join("case.txt"),
+        keys.identity().to_string().expose_secret(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("poa.age"), &doc.body).unwrap();
+    let d = Command::new("age")
+        .args(["-d", "-i"])
+        .arg(dir.path().join("case.txt"))
+        .arg(dir.path().join("poa.age"))
+        .output()
+        .expect("Debian's age is installed");
+    assert!(
+        d.status.success(),
+        "age: {}",
+        String::from_utf8_lossy(&d.stderr)
+    );
+    assert!(d.stdout.starts_with(b"amanat-document/1\n"));
+    assert!(contains(&d.stdout, canary));
+}
+
+/// A server whose keyring another root signed: the page says so and sends nothing.
+#[test]
+fn web_refuses_a_keyring_from_another_root() {
+    if !browser_ready() {
+        return;
+    }
+    let real = Foundation::new();
+    let impostor = Foundation::new();
+    impostor.add_staff("mallory", "reviewer");
+    let server = Server::start(&impostor.root_public, Backend::Sqlite);
+    impostor.publish(&server);
+    let r = drive(json!({
+        "mode": "refuse", "url": server.url, "root": real.fingerprint, "lang": "en",
+        "shots": shots(),
+    }));
+    let status = r["statusAfter"].as_str().unwrap();
+    assert!(
+        status.contains("Nothing will be sent") && status.contains("another root key"),
+        "{status}"
+    );
+    let requests = r["requests"].as_array().unwrap();
+    assert!(
+        requests
+            .iter()
+            .all(|q| !q.as_str().unwrap().starts_with("POST")
+                && !q.as_str().unwrap().starts_with("PUT")),
+        "{requests:?}"
+    );
+}
+
+/// With JavaScript off (Tor Browser "Safest"), the page explains and holds no form.
+#[test]
+fn web_without_javascript_explains_and_has_no_form() {
+    if !browser_ready() {
+        return;
+    }
+    let f = Foundation::new();
+    let server = Server::start(&f.root_public, Backend::Sqlite);
+    let r = drive(json!({"mode": "nojs", "url": server.url, "shots": shots(), "root": ""}));
+    let text = r["text"].as_str().unwrap();
+    assert!(
+        text.contains("JavaScript is needed")
+            && text.contains("Нужен JavaScript")
+            && text.contains("amanat"),
+        "{text}"
+    );
+    assert_eq!(r["forms"], 0);
+}
+
+/// The served files are the built ones, with the headers that confine the page.
+#[test]
+fn web_files_are_served_with_a_strict_policy() {
+    let f = Foundation::new();
+    let server = Server::start(&f.root_public, Backend::Sqlite);
+    let http = server.http();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(repo().join("web/dist/manifest.json")).unwrap())
+            .unwrap();
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        let r = http.send(http.request("GET", &format!("/{path}")));
+        assert_eq!(r.status, 200, "{path}");
+        let sha = amanat_protocol::encoding::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&r.body),
+        ));
+        assert_eq!(sha, file["sha256"].as_str().unwrap(), "{path}");
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
+        assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
+        assert!(r.headers.get("set-cookie").is_none());
+    }
+    let index = http.send(http.request("GET", "/"));
+    assert_eq!(index.status, 200);
+    let html = String::from_utf8_lossy(&index.body);
+    assert!(html.contains("<noscript>") && !html.contains("<script>"));
+    // Unknown paths stay JSON 404s; the page adds no way around the API's rules.
+    let missing = http.send(http.request("GET", "/app.js.map"));
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error_code(), Some("not_found"));
+}

@@ -1,0 +1,104 @@
+// Unit tests of web/src/protocol.ts under Node's test runner, against values the Rust
+// protocol crate computes (the same vectors are asserted in protocol/src/codename.rs and
+// padding.rs), so the page and the CLI cannot drift apart.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { build } from "esbuild";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = await build({
+  entryPoints: [join(here, "../src/protocol.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  write: false,
+  logLevel: "warning",
+});
+const P = await import("data:text/javascript;base64," + Buffer.from(out.outputFiles[0].contents).toString("base64"));
+
+const RUST = JSON.parse(readFileSync(join(here, "vectors.json"), "utf8"));
+const hex = (b) => Buffer.from(b).toString("hex");
+const seq = (n, f) => Uint8Array.from({ length: n }, (_, i) => f(i));
+
+test("the word list is the Rust one", async () => {
+  const { WORDS } = P;
+  const rust = readFileSync(join(here, "../../protocol/wordlist/bip39-english.txt"), "utf8").split(/\s+/).filter(Boolean);
+  assert.deepEqual([...WORDS], rust);
+});
+
+test("Padmé lengths match padding.rs", () => {
+  assert.equal(P.paddedLen(0), 4096);
+  assert.equal(P.paddedLen(4096), 4096);
+  assert.equal(P.paddedLen(4097), 4352);
+  assert.equal(P.paddedLen(1_000_000), 1_015_808);
+  assert.equal(P.paddedLen(2 ** 30), 2 ** 30);
+  assert.equal(String(P.paddedLen(2 ** 32 + 1)), RUST.paddedLen2p32p1);
+  for (let l = 4000; l < 300_000; l += 997) {
+    const p = P.paddedLen(l);
+    assert.ok(p >= l && p <= Math.max(4096, l * 1.12));
+    assert.equal(P.paddedLen(p), p);
+  }
+  assert.equal(P.agePayloadLen(0), 16);
+  assert.equal(P.agePayloadLen(65536), 65552);
+  assert.equal(P.agePayloadLen(65537), 65537 + 32);
+});
+
+test("fingerprints round-trip and forgive as the CLI does", () => {
+  const fp = seq(32, (i) => (i * 37 + 11) & 0xff);
+  const s = P.formatFingerprint(fp);
+  assert.equal(s.length, 52 + 12);
+  assert.deepEqual(P.parseFingerprint(s), fp);
+  assert.deepEqual(P.parseFingerprint(s.toLowerCase().replace(/-/g, " ")), fp);
+  assert.throws(() => P.parseFingerprint(s.slice(0, -1)), /52 symbols/);
+  assert.throws(() => P.parseFingerprint(s + "0"), /52 symbols/);
+  assert.throws(() => P.parseFingerprint("U".repeat(52)));
+});
+
+test("codenames: nine words, prefixes accepted, a changed word caught", () => {
+  for (let i = 0; i < 50; i++) {
+    const c = P.generateCodename();
+    assert.equal(c.split(" ").length, 9);
+    assert.equal(P.parseCodename(c), c);
+    assert.equal(P.parseCodename(c.toUpperCase().split(" ").map((w) => w.slice(0, 4)).join("  ")), c);
+    const words = c.split(" ");
+    [words[0], words[1]] = [words[1], words[0]];
+    if (words[0] !== words[1]) assert.throws(() => P.parseCodename(words.join(" ")), (e) => e.code === "bad_codename_check");
+  }
+  assert.throws(() => P.parseCodename("abandon abandon"), (e) => e.code === "bad_codename_length");
+  assert.throws(() => P.parseCodename("zzzz ".repeat(9)), (e) => e.code === "bad_codename_word");
+});
+
+// protocol/src/codename.rs (mod web_vectors) asserts the same values in Rust.
+test("case keys from a seed and from a codename match the Rust derivation", async () => {
+  const k = P.caseKeysFromSeed(seq(32, (i) => i));
+  assert.equal(k.recipient, RUST.seedRecipient);
+  assert.equal(hex(k.authPublic), RUST.seedAuth);
+  assert.equal(hex(P.commitment(k, "00112233-4455-6677-8899-aabbccddeeff")), RUST.seedCommitment);
+  const fp = seq(32, () => 0x11);
+  const c = P.parseCodename(RUST.codename);
+  const seed = await P.argon2Js(new TextEncoder().encode(c), P.codenameSalt(fp));
+  assert.equal(hex(seed), RUST.codenameSeed);
+});
+
+test("proof of work solves what the server checks", () => {
+  const seed = seq(43, (i) => i);
+  const nonce = P.solvePow("auth", seed, 12);
+  assert.ok(nonce >= 0n);
+  assert.match(P.powHeader(seed, nonce), /^[A-Za-z0-9_-]+\.[0-9]+$/);
+  assert.throws(() => P.solvePow("auth", seed, 33), (e) => e.code === "pow_too_hard");
+});
+
+test("the container head is magic, length, metadata JSON", () => {
+  const head = P.containerHead({ kind: "attachment", name: "ф.jpg", media_type: "image/jpeg", length: 5 });
+  const text = Buffer.from(head).toString("utf8");
+  assert.ok(text.startsWith("amanat-document/1\n"));
+  const len = Buffer.from(head).readUInt32BE(18);
+  assert.deepEqual(JSON.parse(Buffer.from(head.subarray(22)).toString()), { kind: "attachment", name: "ф.jpg", media_type: "image/jpeg", length: 5 });
+  assert.equal(len, head.length - 22);
+});
+
