@@ -95,7 +95,11 @@ fn codename_check_accepts_good_and_explains_bad() {
     }
 
     let out = amanat(&["codename", "check", "--stdin"], "one two three");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("a codename has 9 words; 3 were given"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "a codename has 11 words (9 if it was made before December 2026); 3 were given"
+        )
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! Codenames: the only thing a complainant keeps, in their head. Eight random words from
-//! the BIP-39 English list (88 bits) plus one checksum word, stretched with Argon2id and
-//! split by HKDF-SHA256 into the case's age identity and its Ed25519 authentication key.
-//! The salt comes from the pinned root fingerprint, never from the server.
+//! Codenames: the only thing a complainant keeps, in their head. Random words from the
+//! BIP-39 English list plus one checksum word, stretched with Argon2id and split by
+//! HKDF-SHA256 into the case's age identity and its Ed25519 authentication key. The salt
+//! comes from the pinned root fingerprint, never from the server. The KDF's version is read
+//! off the codename's length, so codenames of every version keep working (docs/protocol.md).
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -17,18 +18,77 @@ use crate::error::{Error, Result};
 use crate::keyring::Fingerprint;
 
 const WORDLIST: &str = include_str!("../wordlist/bip39-english.txt");
-/// Random words; 8 × 11 = 88 bits of entropy.
-pub const DATA_WORDS: usize = 8;
-/// Data words plus the checksum word.
-pub const TOTAL_WORDS: usize = DATA_WORDS + 1;
 
-/// Argon2id parameters fixed by the design brief.
-pub const ARGON2_M_KIB: u32 = 64 * 1024;
-pub const ARGON2_T: u32 = 3;
-pub const ARGON2_P: u32 = 1;
+/// A codename's KDF version: how many words it has and how hard it is stretched. Fixed
+/// constants of the protocol, never something the server says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KdfVersion {
+    /// 8 words (88 bits) + check word; Argon2id m = 64 MiB, t = 3. Made until December 2026.
+    V1,
+    /// 10 words (110 bits) + check word; Argon2id m = 8 MiB, t = 2: the extra 22 bits of
+    /// entropy outweigh the lighter stretching, which a phone without a JIT (Tor Browser
+    /// "Safer") can afford. Made by the CLI and the web page from December 2026 on.
+    V2,
+}
 
-const SALT_DOMAIN: &[u8] = b"amanat/codename/v1";
-const CHECK_DOMAIN: &[u8] = b"amanat/codename-check/v1";
+impl KdfVersion {
+    /// What `Codename::generate` makes.
+    pub const CURRENT: KdfVersion = KdfVersion::V2;
+
+    /// Random words (each 11 bits).
+    pub const fn data_words(self) -> usize {
+        match self {
+            KdfVersion::V1 => 8,
+            KdfVersion::V2 => 10,
+        }
+    }
+
+    /// Data words plus the checksum word.
+    pub const fn total_words(self) -> usize {
+        self.data_words() + 1
+    }
+
+    /// Argon2id memory in KiB, passes, lanes.
+    pub const fn argon2(self) -> (u32, u32, u32) {
+        match self {
+            KdfVersion::V1 => (64 * 1024, 3, 1),
+            KdfVersion::V2 => (8 * 1024, 2, 1),
+        }
+    }
+
+    fn salt_domain(self) -> &'static [u8] {
+        match self {
+            KdfVersion::V1 => b"amanat/codename/v1",
+            KdfVersion::V2 => b"amanat/codename/v2",
+        }
+    }
+
+    fn check_domain(self) -> &'static [u8] {
+        match self {
+            KdfVersion::V1 => b"amanat/codename-check/v1",
+            KdfVersion::V2 => b"amanat/codename-check/v2",
+        }
+    }
+
+    /// The version a codename of `words` words has, if any.
+    pub fn from_words(words: usize) -> Option<KdfVersion> {
+        [KdfVersion::V1, KdfVersion::V2]
+            .into_iter()
+            .find(|v| v.total_words() == words)
+    }
+}
+
+/// Random words of a current codename; 10 × 11 = 110 bits of entropy.
+pub const DATA_WORDS: usize = KdfVersion::CURRENT.data_words();
+/// Words of a current codename, check word included.
+pub const TOTAL_WORDS: usize = KdfVersion::CURRENT.total_words();
+
+/// Argon2id parameters of version 1 (the design brief's), kept for old codenames.
+pub const ARGON2_M_KIB: u32 = KdfVersion::V1.argon2().0;
+pub const ARGON2_T: u32 = KdfVersion::V1.argon2().1;
+pub const ARGON2_P: u32 = KdfVersion::V1.argon2().2;
+
 const HKDF_AGE: &[u8] = b"amanat/case/age-x25519/v1";
 const HKDF_AUTH: &[u8] = b"amanat/case/ed25519-auth/v1";
 
@@ -60,9 +120,9 @@ fn index_of(word: &str) -> Option<usize> {
     None
 }
 
-fn checksum(indexes: &[usize]) -> usize {
+fn checksum(version: KdfVersion, indexes: &[usize]) -> usize {
     let mut h = Sha256::new();
-    h.update(CHECK_DOMAIN);
+    h.update(version.check_domain());
     for &i in indexes {
         h.update((i as u16).to_be_bytes());
     }
@@ -71,45 +131,57 @@ fn checksum(indexes: &[usize]) -> usize {
 }
 
 /// A codename. Not `Serialize`; prints as `********`; wiped on drop.
-pub struct Codename(Zeroizing<String>);
+pub struct Codename {
+    words: Zeroizing<String>,
+    version: KdfVersion,
+}
 
 impl Codename {
-    /// A fresh random codename.
+    /// A fresh random codename of the current version.
     pub fn generate() -> Self {
+        Self::generate_version(KdfVersion::CURRENT)
+    }
+
+    /// A fresh random codename of `version` (tests of old codenames use V1).
+    pub fn generate_version(version: KdfVersion) -> Self {
         let mut rng = rand::rngs::OsRng;
         let list = words();
         let mut idx: Zeroizing<Vec<usize>> = Zeroizing::new(
-            (0..DATA_WORDS)
+            (0..version.data_words())
                 .map(|_| (rng.next_u32() as usize) % list.len()) // 2048 divides 2^32: no bias
                 .collect(),
         );
-        let c = checksum(&idx);
+        let c = checksum(version, &idx);
         idx.push(c);
-        Self::from_indexes(&idx)
+        Self::from_indexes(version, &idx)
     }
 
-    fn from_indexes(idx: &[usize]) -> Self {
+    fn from_indexes(version: KdfVersion, idx: &[usize]) -> Self {
         let list = words();
         let s = idx.iter().map(|&i| list[i]).collect::<Vec<_>>().join(" ");
-        Self(Zeroizing::new(s))
+        Self {
+            words: Zeroizing::new(s),
+            version,
+        }
     }
 
     /// Parses what a person typed: any case, words separated by spaces, dashes or commas,
-    /// a unique prefix of four or more letters accepted. Error messages name positions,
-    /// never the words themselves.
+    /// a unique prefix of four or more letters accepted. The number of words gives the KDF
+    /// version. Error messages name positions, never the words themselves.
     pub fn parse(input: &str) -> Result<Self> {
         let lowered = Zeroizing::new(input.to_lowercase());
         let typed: Vec<&str> = lowered
             .split(|c: char| c.is_whitespace() || c == '-' || c == ',' || c == '.')
             .filter(|w| !w.is_empty())
             .collect();
-        if typed.len() != TOTAL_WORDS {
-            return Err(Error::BadCodename(format!(
-                "a codename has {TOTAL_WORDS} words; {} were given",
+        let version = KdfVersion::from_words(typed.len()).ok_or_else(|| {
+            Error::BadCodename(format!(
+                "a codename has {TOTAL_WORDS} words ({} if it was made before December 2026); {} were given",
+                KdfVersion::V1.total_words(),
                 typed.len()
-            )));
-        }
-        let mut idx = Zeroizing::new(Vec::with_capacity(TOTAL_WORDS));
+            ))
+        })?;
+        let mut idx = Zeroizing::new(Vec::with_capacity(typed.len()));
         for (n, w) in typed.iter().enumerate() {
             match index_of(w) {
                 Some(i) => idx.push(i),
@@ -121,31 +193,37 @@ impl Codename {
                 }
             }
         }
-        if checksum(&idx[..DATA_WORDS]) != idx[DATA_WORDS] {
+        let data = version.data_words();
+        if checksum(version, &idx[..data]) != idx[data] {
             return Err(Error::BadCodename(
                 "the words do not fit together (the last word is a check word); one of them is mistyped or out of order".into(),
             ));
         }
-        Ok(Self::from_indexes(&idx))
+        Ok(Self::from_indexes(version, &idx))
     }
 
     /// The canonical words. Show this once, to the person it belongs to.
     pub fn dangerously_reveal(&self) -> &str {
-        &self.0
+        &self.words
     }
 
-    /// Runs Argon2id (64 MiB, t = 3) and HKDF; takes a noticeable fraction of a second.
+    pub fn version(&self) -> KdfVersion {
+        self.version
+    }
+
+    /// Runs Argon2id with the version's parameters, then HKDF: a fraction of a second.
     pub fn derive(&self, root: &Fingerprint) -> Result<CaseKeys> {
         let mut salt_h = Sha256::new();
-        salt_h.update(SALT_DOMAIN);
+        salt_h.update(self.version.salt_domain());
         salt_h.update(root.as_bytes());
         let salt: [u8; 32] = salt_h.finalize().into();
 
-        let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, Some(32))
-            .map_err(|e| Error::BadCodename(e.to_string()))?;
+        let (m, t, p) = self.version.argon2();
+        let params =
+            Params::new(m, t, p, Some(32)).map_err(|e| Error::BadCodename(e.to_string()))?;
         let mut seed = Zeroizing::new([0u8; 32]);
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(self.0.as_bytes(), &salt, seed.as_mut())
+            .hash_password_into(self.words.as_bytes(), &salt, seed.as_mut())
             .map_err(|e| Error::BadCodename(e.to_string()))?;
         CaseKeys::from_seed(&seed)
     }
@@ -228,11 +306,30 @@ mod tests {
 
     #[test]
     fn generated_codenames_parse_back() {
-        for _ in 0..50 {
-            let c = Codename::generate();
-            let again = Codename::parse(c.dangerously_reveal()).unwrap();
-            assert_eq!(again.dangerously_reveal(), c.dangerously_reveal());
+        for v in [KdfVersion::V1, KdfVersion::V2] {
+            for _ in 0..50 {
+                let c = Codename::generate_version(v);
+                assert_eq!(c.dangerously_reveal().split(' ').count(), v.total_words());
+                let again = Codename::parse(c.dangerously_reveal()).unwrap();
+                assert_eq!(again.dangerously_reveal(), c.dangerously_reveal());
+                assert_eq!(again.version(), v);
+            }
         }
+        assert_eq!(Codename::generate().version(), KdfVersion::V2);
+    }
+
+    #[test]
+    fn versions_are_told_apart_and_give_other_keys() {
+        // The check word is domain-separated by version, and so is the salt.
+        let root = crate::keyring::RootKey::from_seed(&[3; 32]).fingerprint();
+        let v1 = Codename::generate_version(KdfVersion::V1);
+        let v2 = Codename::generate_version(KdfVersion::V2);
+        assert_ne!(
+            v1.derive(&root).unwrap().auth_public(),
+            v2.derive(&root).unwrap().auth_public()
+        );
+        let e = Codename::parse("abandon ability able about").unwrap_err();
+        assert!(e.to_string().contains("has 11 words (9 if"), "{e}");
     }
 
     #[test]
@@ -330,24 +427,16 @@ mod web_vectors {
     }
 
     #[test]
-    fn codename_seed_matches_the_web_page() {
-        let c = Codename::parse(&vector("codename")).unwrap();
+    fn codename_keys_match_the_web_page() {
         let fp =
             crate::keyring::Fingerprint::parse(&crate::encoding::readable32(&[0x11; 32])).unwrap();
-        let mut salt_h = Sha256::new();
-        salt_h.update(SALT_DOMAIN);
-        salt_h.update(fp.as_bytes());
-        let salt: [u8; 32] = salt_h.finalize().into();
-        let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, Some(32)).unwrap();
-        let mut seed = [0u8; 32];
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(c.dangerously_reveal().as_bytes(), &salt, &mut seed)
-            .unwrap();
-        assert_eq!(crate::encoding::hex(&seed), vector("codenameSeed"));
-        // And the whole derivation, seed to keys, is the one `derive` performs.
-        assert_eq!(
-            c.derive(&fp).unwrap().recipient().to_string(),
-            CaseKeys::from_seed(&seed).unwrap().recipient().to_string()
-        );
+        for (v, name) in [(KdfVersion::V1, "V1"), (KdfVersion::V2, "V2")] {
+            let c = Codename::parse(&vector(&format!("codename{name}"))).unwrap();
+            assert_eq!(c.version(), v);
+            assert_eq!(
+                c.derive(&fp).unwrap().recipient().to_string(),
+                vector(&format!("recipient{name}"))
+            );
+        }
     }
 }

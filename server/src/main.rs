@@ -147,10 +147,18 @@ fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {
         let server = amanat_server::start(&config, listener)?;
-        // Exactly one line on stdout, after the server is accepting: tests and scripts
-        // read the real port from it.
+        // The first line on stdout, after the server is accepting: tests and scripts read
+        // the real port from it. The second is the link to give complainants (the foundation
+        // publishes it with the fingerprint, out of band; the page checks the keyring by it).
+        // One write, so a reader that takes the first line and closes the pipe is not
+        // answered with EPIPE on the second.
+        let root = amanat_protocol::keyring::Fingerprint::of(&config.root_key);
+        let compact: String = root.to_string().chars().filter(|c| *c != '-').collect();
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on https://{addr}")?;
+        write!(
+            out,
+            "listening on https://{addr}\nsubmission page: https://{addr}/#root={compact}\n"
+        )?;
         out.flush()?;
         drop(out);
         tracing::info!("serving");

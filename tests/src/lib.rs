@@ -602,7 +602,11 @@ pub fn parse_submit(stdout: &str) -> SubmitOutput {
         .flat_map(|l| l.split_whitespace())
         .collect::<Vec<_>>()
         .join(" ");
-    assert_eq!(codename.split(' ').count(), 9, "no codename in:\n{stdout}");
+    assert_eq!(
+        codename.split(' ').count(),
+        amanat_protocol::codename::TOTAL_WORDS,
+        "no codename in:\n{stdout}"
+    );
     privacy::codename(&codename);
     SubmitOutput {
         case_id,

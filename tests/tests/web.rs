@@ -288,6 +288,7 @@ fn web_submission_in_three_languages() {
         assert_eq!(r["receipts"].as_array().unwrap().len(), 4, "{r:#}");
         assert!(r["practiceOk"].as_bool().unwrap(), "{r:#}");
         assert!(r["hidden"].as_bool().unwrap());
+        assert_eq!(r["networkErrors"], json!([]), "{r:#}");
         assert_eq!(
             r["storage"],
             json!({"local": 0, "session": 0, "cookies": "", "idb": 0, "caches": 0})
@@ -428,6 +429,224 @@ fn reference_age_opens(s: &Setup, case_id: &str, codename: &str, canary: &[u8]) 
     );
     assert!(d.stdout.starts_with(b"amanat-document/1\n"));
     assert!(contains(&d.stdout, canary));
+}
+
+/// Tor Browser's "Safer" level turns off the JIT and WebAssembly; Chromium's `--jitless` is
+/// the stand-in. The page falls back to pure-JavaScript Argon2id and still submits a case a
+/// reviewer can read.
+#[test]
+fn web_submission_without_jit() {
+    if !browser_ready() {
+        return;
+    }
+    let s = setup();
+    let c = Canaries::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("poa.pdf"),
+        format!("%PDF-1.4 {} signed", c.poa),
+    )
+    .unwrap();
+    let mut plan = plan_for(&s, "en", &c, dir.path(), &[]);
+    plan["jitless"] = json!(true);
+    plan["tag"] = json!("jitless");
+    plan["invalidFirst"] = json!(false);
+    let r = drive(plan);
+    assert!(r["sent"].as_str().unwrap().contains('2'), "{r:#}");
+    assert_eq!(
+        r["kdf"].as_str().map(|k| k.starts_with("js ")),
+        Some(true),
+        "{r:#}"
+    );
+    eprintln!(
+        "jitless: Argon2id {}, whole submission {} s",
+        r["kdf"], r["seconds"]
+    );
+    let codename = r["codename"].as_str().unwrap().to_owned();
+    privacy::codename(&codename);
+    let case_id = s.case_of(&codename);
+    s.staff(&[
+        "staff",
+        "open",
+        &case_id,
+        "--out",
+        "jitless",
+        "--key",
+        "staff.key",
+    ]);
+    let names: Vec<String> = std::fs::read_dir(s.reviewer.cli.path("jitless"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// A complainant whose codename predates KDF v2 (nine words, Argon2id at 64 MiB) reads the
+/// foundation's reply with today's CLI and in the page: old codenames keep working.
+#[test]
+fn a_version_1_codename_still_opens_its_case() {
+    use amanat_protocol::codename::{Codename, KdfVersion};
+    use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring};
+    let s = setup();
+    let fp = Fingerprint::parse(&s.foundation.fingerprint).unwrap();
+    let old = Codename::generate_version(KdfVersion::V1);
+    let codename = old.dangerously_reveal().to_owned();
+    assert_eq!(codename.split(' ').count(), 9);
+    privacy::codename(&codename);
+    let keys = old.derive(&fp).unwrap();
+
+    // The case, opened as the CLI of before v2 did it.
+    let http = s.server.http();
+    let signed: SignedKeyring =
+        serde_json::from_slice(&http.get("/v1/keyring", None).body).unwrap();
+    let keyring = KeyringPin::new(fp).accept(&signed).unwrap();
+    let case_id = amanat_protocol::ids::CaseId::random();
+    let grants = keyring
+        .keyring()
+        .reviewers()
+        .map(|r| amanat_protocol::grant::wrap(case_id, keys.identity(), r))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let create = amanat_protocol::wire::CreateCase {
+        case_id,
+        auth_key: keys.auth_public(),
+        commitment: keys.commitment(&case_id).unwrap(),
+        keyring_version: keyring.version(),
+        grants,
+    };
+    let r = http.create_case(&serde_json::to_value(&create).unwrap());
+    assert_eq!(r.status, 201, "{r:?}");
+    let reply = "Ответ для давнего заявителя.";
+    s.reply(&case_id.to_string(), reply);
+
+    let mut inbox = Cli::new()
+        .cmd()
+        .args([
+            "inbox",
+            "--server",
+            &s.server.url,
+            "--server-cert",
+            &s.server.cert_sha256,
+            "--root",
+            &s.foundation.fingerprint,
+            "--codename-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(inbox.stdin.take().unwrap(), "{codename}").unwrap();
+    let out = inbox.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains(reply),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("64 MiB"));
+
+    if browser_ready() {
+        let r = drive(json!({
+            "mode": "inbox", "tag": "inbox-v1", "url": s.server.url,
+            "root": s.foundation.fingerprint, "lang": "ru", "shots": shots(), "codename": codename,
+        }));
+        assert_eq!(r["replies"], json!([reply]), "{r:#}");
+    }
+}
+
+fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h).unwrap();
+    amanat_protocol::encoding::hex(&h.finalize())
+}
+
+/// A big video from disk (1 GiB; `AMANAT_WEB_RESUME_MIB` to change), the connection cut
+/// twice while it uploads: the page waits, asks the server where it is, and carries on; the
+/// reviewer gets every byte.
+#[test]
+fn web_upload_resumes_after_the_connection_is_cut() {
+    if !browser_ready() {
+        return;
+    }
+    let mib: u64 = std::env::var("AMANAT_WEB_RESUME_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let s = setup();
+    let proxy = amanat_tests::faults::Proxy::for_url(&s.server.url);
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("detention.mp4");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&video).unwrap());
+        let mut block = vec![0u8; 1 << 20];
+        for i in 0..mib {
+            for (j, b) in block.iter_mut().enumerate() {
+                *b = ((j as u64).wrapping_mul(31).wrapping_add(i * 7) >> 3) as u8;
+            }
+            block[..8].copy_from_slice(&i.to_be_bytes());
+            f.write_all(&block).unwrap();
+        }
+    }
+    let c = Canaries::new();
+    std::fs::write(
+        dir.path().join("poa.pdf"),
+        format!("%PDF-1.4 {} signed", c.poa),
+    )
+    .unwrap();
+    let size = mib << 20;
+    proxy.arm(size * 3 / 10, amanat_tests::faults::Fault::Cut);
+    proxy.arm(size * 65 / 100, amanat_tests::faults::Fault::Cut);
+    let mut plan = plan_for(&s, "ru", &c, dir.path(), std::slice::from_ref(&video));
+    plan["url"] = json!(proxy.url());
+    plan["tag"] = json!("resume");
+    plan["invalidFirst"] = json!(false);
+    let r = drive(plan);
+    assert!(r["sent"].as_str().unwrap().contains('3'), "{r:#}");
+    let requests: Vec<&str> = r["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // Both cuts happened mid-upload, and the page asked the server where it was (GET
+    // /v1/uploads/{id}). (Chromium itself re-sends a request whose reused connection died
+    // before any answer, so a cut need not reach the page as an error every time.)
+    for _ in 0..2 {
+        let at = proxy.wait_for_fault(std::time::Duration::from_secs(5));
+        assert!(at > 1 << 20 && at < size, "a cut at byte {at}");
+    }
+    let asked = requests
+        .iter()
+        .filter(|q| q.starts_with("GET /v1/uploads/"))
+        .count();
+    assert!(asked >= 1, "no offset query after the cuts: {requests:?}");
+    eprintln!(
+        "web resume: {mib} MiB in {} s with two cuts, {asked} offset queries",
+        r["seconds"]
+    );
+
+    let codename = r["codename"].as_str().unwrap().to_owned();
+    privacy::codename(&codename);
+    let case_id = s.case_of(&codename);
+    s.staff(&[
+        "staff",
+        "open",
+        &case_id,
+        "--out",
+        "resumed",
+        "--key",
+        "staff.key",
+    ]);
+    let got = s.reviewer.cli.path("resumed");
+    let name = std::fs::read_dir(&got)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.contains("detention.mp4"))
+        .unwrap();
+    assert_eq!(sha256_file(&got.join(name)), sha256_file(&video));
 }
 
 /// A server whose keyring another root signed: the page says so and sends nothing.

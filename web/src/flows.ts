@@ -13,7 +13,7 @@ export const CHUNK = 4 * 1024 * 1024;
 
 export interface Worker2 {
   pow(purpose: string, seed: Uint8Array, bits: number): Promise<string>;
-  kdf(password: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
+  kdf(password: Uint8Array, salt: Uint8Array, m: number, t: number): Promise<Uint8Array>;
 }
 
 export interface Progress {

@@ -203,61 +203,83 @@ function decodeRecipient(r: string): Uint8Array {
 
 // ---------------------------------------------------------------- codenames
 
-export const DATA_WORDS = 8;
-const CHECK_DOMAIN = utf8("amanat/codename-check/v1");
+/** The codename KDF versions of protocol/src/codename.rs; the version is the word count. */
+export interface KdfVersion {
+  version: 1 | 2;
+  dataWords: number;
+  /** Argon2id memory in KiB and passes (one lane). */
+  m: number;
+  t: number;
+  salt: Uint8Array;
+  check: Uint8Array;
+}
 
-function checkIndex(indexes: number[]): number {
+export const KDF: Record<1 | 2, KdfVersion> = {
+  1: { version: 1, dataWords: 8, m: 65536, t: 3, salt: utf8("amanat/codename/v1"), check: utf8("amanat/codename-check/v1") },
+  2: { version: 2, dataWords: 10, m: 8192, t: 2, salt: utf8("amanat/codename/v2"), check: utf8("amanat/codename-check/v2") },
+};
+export const CURRENT_KDF = KDF[2];
+
+function checkIndex(v: KdfVersion, indexes: number[]): number {
   const buf = new Uint8Array(indexes.length * 2);
-  indexes.forEach((v, i) => {
-    buf[2 * i] = v >> 8;
-    buf[2 * i + 1] = v & 0xff;
+  indexes.forEach((x, i) => {
+    buf[2 * i] = x >> 8;
+    buf[2 * i + 1] = x & 0xff;
   });
-  const h = sha256(concat(CHECK_DOMAIN, buf));
+  const h = sha256(concat(v.check, buf));
   return (h[0] << 3) | (h[1] >> 5);
 }
 
-/** A new codename: 8 uniformly random BIP-39 words (88 bits) and a check word. */
-export function generateCodename(): string {
+/** A new codename: uniformly random BIP-39 words (110 bits in v2) and a check word. */
+export function generateCodename(v: KdfVersion = CURRENT_KDF): string {
   const idx: number[] = [];
   const rnd = new Uint16Array(1);
-  while (idx.length < DATA_WORDS) {
+  while (idx.length < v.dataWords) {
     crypto.getRandomValues(rnd);
     idx.push(rnd[0] & 2047); // 2048 = 2^11: masking is uniform
   }
-  idx.push(checkIndex(idx));
+  idx.push(checkIndex(v, idx));
   return idx.map((i) => WORDS[i]).join(" ");
 }
 
+/** The KDF version of a canonical codename, read off its length. */
+export function kdfOf(codename: string): KdfVersion {
+  const n = codename.split(" ").length;
+  const v = Object.values(KDF).find((k) => k.dataWords + 1 === n);
+  if (!v) throw new ProtocolError("bad_codename_length", "a codename has 11 words (9 if made before December 2026)");
+  return v;
+}
+
 /** Reads a typed codename as the CLI does: any spacing and case, four-letter prefixes;
- *  returns the canonical form or throws `bad_codename` without echoing what was typed. */
+ *  returns the canonical form or throws `bad_codename_*` without echoing what was typed. */
 export function parseCodename(input: string): string {
   const typed = input.toLowerCase().split(/[\s,.;-]+/).filter(Boolean);
-  if (typed.length !== DATA_WORDS + 1)
-    throw new ProtocolError("bad_codename_length", `a codename has ${DATA_WORDS + 1} words`);
+  const v = Object.values(KDF).find((k) => k.dataWords + 1 === typed.length);
+  if (!v) throw new ProtocolError("bad_codename_length", "a codename has 11 words (9 if made before December 2026)");
   const idx = typed.map((w, n) => {
     let i = WORDS.indexOf(w);
     if (i < 0 && w.length >= 4) {
-      const m = WORDS.filter((x) => x.startsWith(w.slice(0, 4)));
+      const m = WORDS.filter((x) => x.startsWith(w));
       if (m.length === 1) i = WORDS.indexOf(m[0]);
     }
     if (i < 0) throw new ProtocolError("bad_codename_word", String(n + 1));
     return i;
   });
-  if (checkIndex(idx.slice(0, DATA_WORDS)) !== idx[DATA_WORDS])
+  if (checkIndex(v, idx.slice(0, v.dataWords)) !== idx[v.dataWords])
     throw new ProtocolError("bad_codename_check", "the check word does not match");
   return idx.map((i) => WORDS[i]).join(" ");
 }
 
 export interface Argon2 {
-  (password: Uint8Array, salt: Uint8Array): Promise<Uint8Array>;
+  (password: Uint8Array, salt: Uint8Array, m: number, t: number): Promise<Uint8Array>;
 }
 
-/** KDF v1: Argon2id m = 64 MiB, t = 3, p = 1; pure JS, for when WebAssembly is off. */
-export const argon2Js: Argon2 = (password, salt) =>
-  argon2idAsync(password, salt, { m: 65536, t: 3, p: 1, dkLen: 32, asyncTick: 50 });
+/** Argon2id in pure JavaScript (one lane), for when WebAssembly is off. */
+export const argon2Js: Argon2 = (password, salt, m, t) =>
+  argon2idAsync(password, salt, { m, t, p: 1, dkLen: 32, asyncTick: 50 });
 
-export function codenameSalt(root: Uint8Array): Uint8Array {
-  return sha256(concat(utf8("amanat/codename/v1"), root));
+export function codenameSalt(root: Uint8Array, v: KdfVersion): Uint8Array {
+  return sha256(concat(v.salt, root));
 }
 
 export interface CaseKeys {
@@ -282,7 +304,8 @@ export function caseKeysFromSeed(seed: Uint8Array): CaseKeys {
 }
 
 export async function deriveCaseKeys(codename: string, root: Uint8Array, argon2: Argon2): Promise<CaseKeys> {
-  const seed = await argon2(utf8(codename), codenameSalt(root));
+  const v = kdfOf(codename);
+  const seed = await argon2(utf8(codename), codenameSalt(root, v), v.m, v.t);
   return caseKeysFromSeed(seed);
 }
 

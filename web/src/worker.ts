@@ -8,16 +8,16 @@ import { argon2Js, solvePow } from "./protocol.js";
 
 type Job =
   | { id: number; type: "pow"; purpose: string; seed: Uint8Array; bits: number }
-  | { id: number; type: "kdf"; password: Uint8Array; salt: Uint8Array };
+  | { id: number; type: "kdf"; password: Uint8Array; salt: Uint8Array; m: number; t: number };
 
-async function argon2(password: Uint8Array, salt: Uint8Array): Promise<{ seed: Uint8Array; engine: string }> {
+async function argon2(password: Uint8Array, salt: Uint8Array, m: number, t: number): Promise<{ seed: Uint8Array; engine: string }> {
   if (typeof WebAssembly === "object") {
     try {
       const seed = await argon2id({
         password,
         salt,
-        iterations: 3,
-        memorySize: 65536,
+        iterations: t,
+        memorySize: m,
         parallelism: 1,
         hashLength: 32,
         outputType: "binary",
@@ -27,7 +27,7 @@ async function argon2(password: Uint8Array, salt: Uint8Array): Promise<{ seed: U
       // WebAssembly present but refused (policy or memory): fall through to pure JS.
     }
   }
-  return { seed: await argon2Js(password, salt), engine: "js" };
+  return { seed: await argon2Js(password, salt, m, t), engine: "js" };
 }
 
 self.onmessage = async (ev: MessageEvent<Job>) => {
@@ -40,7 +40,7 @@ self.onmessage = async (ev: MessageEvent<Job>) => {
       (self as any).postMessage({ id: job.id, result: nonce.toString() });
     } else {
       const t0 = performance.now();
-      const { seed, engine } = await argon2(job.password, job.salt);
+      const { seed, engine } = await argon2(job.password, job.salt, job.m, job.t);
       (self as any).postMessage({ id: job.id, result: seed, engine, ms: performance.now() - t0 });
     }
   } catch (e) {

@@ -42,8 +42,12 @@ const page = await context.newPage();
 const requests = [];
 page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
 const consoleErrors = [];
+// The browser logs every refused request as a console error; those are kept apart, since a
+// 409 after a cut connection is the resumable protocol working, not the page failing.
+const networkErrors = [];
 page.on("console", (m) => {
-  if (m.type() === "error") consoleErrors.push(m.text());
+  if (m.type() !== "error") return;
+  (m.text().startsWith("Failed to load resource") ? networkErrors : consoleErrors).push(m.text());
 });
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
 
@@ -52,7 +56,7 @@ async function shot(name) {
   await page.screenshot({ path: join(shots, `${tag}-${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
 }
 
-const result = { requests, consoleErrors };
+const result = { requests, consoleErrors, networkErrors };
 const timeout = plan.timeoutMs ?? 600000;
 try {
   const hash = plan.mode === "nojs" ? "" : `#root=${encodeURIComponent(plan.root)}&lang=${plan.lang ?? "en"}`;
@@ -99,6 +103,7 @@ try {
     await page.click("#send");
     await page.waitForSelector("#codename span", { timeout });
     result.codename = (await page.locator("#codename span").allInnerTexts()).join(" ");
+    result.kdf = await page.evaluate(() => document.body.dataset.kdf);
     await shot("codename");
     if (plan.onCodename) {
       // Let the test act (e.g. cut the connection) while the upload runs.
@@ -137,6 +142,7 @@ try {
     await page.waitForSelector("#inbox .reply, #no-replies, #inbox .bad", { timeout });
     if (plan.attachments?.length) await page.waitForSelector("#inbox .receipt, #inbox .bad", { timeout });
     result.status = await page.locator("#case-status").allInnerTexts();
+    result.kdf = await page.evaluate(() => document.body.dataset.kdf);
     result.replies = await page.locator("#inbox .reply .text").allInnerTexts();
     result.errors = await page.locator("#inbox .bad").allInnerTexts();
     result.receiptTexts = await page.locator("#inbox .receipt").allInnerTexts();

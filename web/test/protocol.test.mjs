@@ -59,10 +59,11 @@ test("fingerprints round-trip and forgive as the CLI does", () => {
   assert.throws(() => P.parseFingerprint("U".repeat(52)));
 });
 
-test("codenames: nine words, prefixes accepted, a changed word caught", () => {
-  for (let i = 0; i < 50; i++) {
-    const c = P.generateCodename();
-    assert.equal(c.split(" ").length, 9);
+test("codenames: nine or eleven words, prefixes accepted, a changed word caught", () => {
+  assert.equal(P.generateCodename().split(" ").length, 11);
+  for (let i = 0; i < 100; i++) {
+    const c = P.generateCodename(P.KDF[(i % 2) + 1]);
+    assert.equal(c.split(" ").length, i % 2 ? 11 : 9);
     assert.equal(P.parseCodename(c), c);
     assert.equal(P.parseCodename(c.toUpperCase().split(" ").map((w) => w.slice(0, 4)).join("  ")), c);
     const words = c.split(" ");
@@ -80,9 +81,12 @@ test("case keys from a seed and from a codename match the Rust derivation", asyn
   assert.equal(hex(k.authPublic), RUST.seedAuth);
   assert.equal(hex(P.commitment(k, "00112233-4455-6677-8899-aabbccddeeff")), RUST.seedCommitment);
   const fp = seq(32, () => 0x11);
-  const c = P.parseCodename(RUST.codename);
-  const seed = await P.argon2Js(new TextEncoder().encode(c), P.codenameSalt(fp));
-  assert.equal(hex(seed), RUST.codenameSeed);
+  for (const name of ["V1", "V2"]) {
+    const c = P.parseCodename(RUST[`codename${name}`]);
+    assert.equal(P.kdfOf(c).version, name === "V1" ? 1 : 2);
+    const keys = await P.deriveCaseKeys(c, fp, P.argon2Js);
+    assert.equal(keys.recipient, RUST[`recipient${name}`]);
+  }
 });
 
 test("proof of work solves what the server checks", () => {

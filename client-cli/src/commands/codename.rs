@@ -13,7 +13,7 @@ pub fn check(from_stdin: bool) -> Result<()> {
     let codename = read_codename(from_stdin)?;
     println!(
         "The codename is well-formed: {} words, and the check word fits.",
-        amanat_protocol::codename::TOTAL_WORDS
+        codename.version().total_words()
     );
     println!("(This does not contact the foundation; it cannot tell whether a case exists.)");
     drop(codename);

@@ -28,7 +28,8 @@ pub fn sign_in(
     let keyring = KeyringPin::new(root)
         .with_min_version(min_version)
         .accept(&api.keyring()?)?;
-    eprintln!("Deriving your case keys (Argon2id, 64 MiB)…");
+    let (m, _, _) = codename.version().argon2();
+    eprintln!("Deriving your case keys (Argon2id, {} MiB)…", m / 1024);
     let keys = codename.derive(&root)?;
     match api.login(keys.auth()) {
         Ok(_) => Ok((api, keys, keyring)),

@@ -229,7 +229,11 @@ pub fn submit_with(
     }
 
     let codename = Codename::generate();
-    println!("Deriving your case keys from a new codename (Argon2id, 64 MiB)…");
+    let (m, _, _) = codename.version().argon2();
+    println!(
+        "Deriving your case keys from a new codename (Argon2id, {} MiB)…",
+        m / 1024
+    );
     let keys = codename.derive(&root)?;
     let case_id = CaseId::random();
 
