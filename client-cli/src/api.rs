@@ -155,6 +155,34 @@ impl Api {
         self.json(self.http.post(self.url("/v1/keyring")).json(k))
     }
 
+    pub fn publish_web_manifest(
+        &self,
+        sig: &amanat_protocol::web::ManifestSignature,
+    ) -> Result<amanat_protocol::wire::WebManifestLogged, Failure> {
+        self.json(self.http.post(self.url("/v1/web/manifest")).json(sig))
+    }
+
+    /// A file of the submission page, byte for byte as served (`/` is `index.html`). At most
+    /// `limit` bytes are read, so a hostile server cannot fill memory.
+    pub fn page_file(&self, path: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+        use std::io::Read;
+        let resp = self.send(
+            self.http
+                .get(self.url(path))
+                .timeout(Duration::from_secs(120)),
+        )?;
+        let mut out = Vec::new();
+        resp.take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| Failure::Transport(format!("reading {path}: {e}")))?;
+        if out.len() as u64 > limit {
+            return Err(Failure::Transport(format!(
+                "{path} is larger than {limit} bytes"
+            )));
+        }
+        Ok(out)
+    }
+
     pub fn create_case(&self, c: &CreateCase) -> Result<CaseCreated, Failure> {
         self.with_pow(Purpose::CreateCase, || {
             self.http.post(self.url("/v1/cases")).json(c)

@@ -422,6 +422,21 @@ pub struct KeyringFileArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
+    /// Check that the submission page a server serves is exactly the one the root signed
+    /// last: verifies the whole log, takes the newest root-signed manifest in it, and fetches
+    /// and hashes every file the server serves for the page. Exits non-zero on any difference.
+    #[command(
+        after_help = "Example:\n  amanat audit web --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-…\n\nA server can serve another page to someone else at another time: run this from several\nplaces and often (e.g. over Tor), and compare the manifest hash the page's footer shows."
+    )]
+    Web {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        root: RootArgs,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a receipt: the log's signature, the entry's inclusion, and (with --server) that
     /// the log still contains it.
     #[command(
@@ -496,6 +511,39 @@ pub enum AdminCommand {
     /// Sign and publish the list of staff who may read cases.
     #[command(subcommand)]
     Keyring(KeyringCommand),
+    /// Sign the web page's manifest (offline) and have the server log it.
+    #[command(subcommand)]
+    Web(WebCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebCommand {
+    /// Sign a build of the submission page: checks every file the manifest lists against
+    /// the folder, then signs the manifest's SHA-256 with the root key. Offline.
+    #[command(
+        after_help = "Example:\n  (cd web && npm ci && node build.mjs --check)   # the committed build is what the sources make\n  amanat admin web sign --root-key root.key --dist web/dist --out web-manifest.sig.json\n  amanat admin web publish web-manifest.sig.json --server https://host:8443 --server-cert 3f9a…"
+    )]
+    Sign {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        /// The built page: a folder holding manifest.json and the files it lists.
+        #[arg(long, value_name = "DIR", default_value = "web/dist")]
+        dist: PathBuf,
+        /// Where to write the signature (JSON), to carry to a networked machine.
+        #[arg(long, value_name = "FILE", default_value = "web-manifest.sig.json")]
+        out: PathBuf,
+    },
+    /// Send a signed manifest to the server, which appends it to the transparency log.
+    #[command(
+        after_help = "Example:\n  amanat admin web publish web-manifest.sig.json --server https://host:8443 --server-cert 3f9a…"
+    )]
+    Publish {
+        /// The file `amanat admin web sign` wrote.
+        #[arg(default_value = "web-manifest.sig.json")]
+        file: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -57,6 +57,7 @@ fn run(cli: Cli) -> Result<()> {
             commands::admin::init(&out, &pass).map(|_| ())
         }
         Command::Admin(AdminCommand::Keyring(cmd)) => commands::admin::run_keyring(&cmd),
+        Command::Admin(AdminCommand::Web(cmd)) => commands::admin::run_web(&cmd),
         Command::Audit(cmd) => commands::audit::run(&cmd),
         #[cfg(feature = "demo")]
         Command::Demo(args) => commands::demo::run(&args),

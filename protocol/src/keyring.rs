@@ -93,6 +93,25 @@ impl RootKey {
             signature: signature.to_bytes().to_vec(),
         })
     }
+
+    /// Signs the web page's manifest (its exact bytes), as the log's `05` entry carries it.
+    pub fn sign_web_manifest(
+        &self,
+        manifest: &[u8],
+        signed_at: i64,
+    ) -> Result<crate::web::ManifestSignature> {
+        crate::web::Manifest::parse(manifest)?;
+        let sha256 = crate::web::manifest_sha256(manifest);
+        let signature = self
+            .0
+            .sign(&crate::web::signed_message(&sha256, signed_at))
+            .to_bytes();
+        Ok(crate::web::ManifestSignature {
+            sha256,
+            signed_at,
+            signature,
+        })
+    }
 }
 
 impl fmt::Debug for RootKey {

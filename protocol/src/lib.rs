@@ -15,6 +15,7 @@ pub mod padding;
 pub mod pow;
 #[cfg(feature = "tls-pin")]
 pub mod tls_pin;
+pub mod web;
 pub mod wire;
 
 #[cfg(feature = "encrypt")]

@@ -321,6 +321,12 @@ pub struct AckRecorded {
     pub receipt: String,
 }
 
+/// `POST /v1/web/manifest`: the receipt of the `05` entry that logged the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebManifestLogged {
+    pub receipt: String,
+}
+
 /// `GET /v1/me` for a complainant's session: their own case as they may see it — their
 /// uploads and the foundation's replies, never the reviewers' notes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

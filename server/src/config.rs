@@ -85,6 +85,9 @@ pub struct Config {
     pub pow_ttl_secs: u64,
     /// Requests in flight beyond which the server answers `503 overloaded`.
     pub max_in_flight: usize,
+    /// Serve the submission page from this directory (a build of `web/`, e.g. one the root
+    /// signed) instead of the copy embedded in the binary.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Config {
@@ -108,6 +111,7 @@ impl fmt::Debug for Config {
             .field("pow_bits", &self.pow_bits)
             .field("pow_ttl_secs", &self.pow_ttl_secs)
             .field("max_in_flight", &self.max_in_flight)
+            .field("web_dir", &self.web_dir)
             .finish()
     }
 }
@@ -192,6 +196,8 @@ pub struct Layer {
     pub pow_ttl_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Layer {
@@ -217,7 +223,8 @@ impl Layer {
             log_origin,
             pow_bits,
             pow_ttl_secs,
-            max_in_flight
+            max_in_flight,
+            web_dir
         );
         self
     }
@@ -239,6 +246,7 @@ impl Layer {
             &mut layer.tls_cert,
             &mut layer.tls_key,
             &mut layer.log_key_file,
+            &mut layer.web_dir,
         ]
         .into_iter()
         .flatten()
@@ -278,6 +286,7 @@ impl Layer {
                     layer.database_url = Some(read_secret(name, value)?);
                 }
                 "AMANAT_BLOB_DIR" => layer.blob_dir = Some(value.into()),
+                "AMANAT_WEB_DIR" => layer.web_dir = Some(value.into()),
                 "AMANAT_TLS_CERT" => layer.tls_cert = Some(value.into()),
                 "AMANAT_TLS_KEY" => layer.tls_key = Some(value.into()),
                 "AMANAT_ROOT_KEY" => layer.root_key = Some(value.clone()),
@@ -512,6 +521,7 @@ impl Config {
             pow_bits,
             pow_ttl_secs,
             max_in_flight,
+            web_dir: layer.web_dir,
         })
     }
 
@@ -536,6 +546,7 @@ impl Config {
             pow_bits: Some(u64::from(self.pow_bits)),
             pow_ttl_secs: Some(self.pow_ttl_secs),
             max_in_flight: Some(self.max_in_flight as u64),
+            web_dir: self.web_dir.clone(),
         }
     }
 }

@@ -85,6 +85,16 @@ pub struct DocumentRecord {
     pub received_at: i64,
 }
 
+/// How publishing a web manifest went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebManifestPublished {
+    Accepted(LoggedEntry),
+    /// The store already holds a manifest signed at `latest` or later.
+    Stale {
+        latest: i64,
+    },
+}
+
 /// An entry of the transparency log: where it is and its exact bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedEntry {

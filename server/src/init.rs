@@ -156,6 +156,7 @@ pub fn init_data_dir_with_log_origin(
         pow_bits: crate::config::DEFAULT_POW_BITS,
         pow_ttl_secs: crate::config::DEFAULT_POW_TTL_SECS,
         max_in_flight: crate::config::DEFAULT_MAX_IN_FLIGHT,
+        web_dir: None,
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;

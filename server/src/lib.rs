@@ -58,6 +58,9 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         ),
         source,
     })?;
+    if let Some(dir) = &config.web_dir {
+        http::page::check_dir(dir).map_err(Error::Init)?;
+    }
     let services = web::Data::new(Services::new(config, store, blobs, log));
     services.check_database_root().map_err(Error::Init)?;
     services

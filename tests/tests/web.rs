@@ -649,6 +649,146 @@ fn web_upload_resumes_after_the_connection_is_cut() {
     assert_eq!(sha256_file(&got.join(name)), sha256_file(&video));
 }
 
+/// The root signs the page's manifest offline, the server logs it, and `amanat audit web`
+/// finds the served page identical; one byte changed in a served file on disk is caught, an
+/// old signature replayed and a signature by another root are refused.
+#[test]
+fn web_manifest_is_signed_logged_and_audited() {
+    let foundation = Foundation::new();
+    foundation.add_staff("aigerim", "reviewer");
+    let dist = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(repo().join("web/dist")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dist.path().join(e.file_name())).unwrap();
+    }
+    let web_dir = dist.path().to_string_lossy().into_owned();
+    let server = Server::start_with_env(
+        &foundation.root_public,
+        amanat_tests::ServerOptions {
+            backend: Backend::Sqlite,
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        },
+        &[("AMANAT_WEB_DIR", &web_dir)],
+    );
+    foundation.set_log(&server);
+    foundation.publish(&server);
+    let admin = &foundation.admin;
+    let srv = [
+        "--server",
+        &server.url,
+        "--server-cert",
+        &server.cert_sha256,
+    ];
+    let out = admin.ok(&[
+        "admin",
+        "web",
+        "sign",
+        "--root-key",
+        "root.key",
+        "--dist",
+        &web_dir,
+        "--out",
+        "sig.json",
+    ]);
+    assert!(out.contains("Signed the page's manifest"), "{out}");
+    let mut publish = vec!["admin", "web", "publish", "sig.json"];
+    publish.extend(srv);
+    let out = admin.ok(&publish);
+    assert!(out.contains("logged the page's manifest"), "{out}");
+
+    let mut audit = vec!["audit", "web", "--root", &foundation.fingerprint];
+    audit.extend(srv);
+    let out = Cli::new().ok(&audit);
+    assert!(out.contains("exactly the page the root signed"), "{out}");
+    assert!(
+        out.contains("ok       /app.js") && out.contains("ok       /"),
+        "{out}"
+    );
+    let mut log = vec!["audit", "log", "--root", &foundation.fingerprint];
+    log.extend(srv);
+    assert!(Cli::new().ok(&log).contains("Web page: 1 signed manifest"));
+
+    // The same signature again cannot become "the latest": 409, and nothing logged.
+    let replay = admin.run(&publish);
+    assert!(!replay.status.success());
+    assert!(
+        String::from_utf8_lossy(&replay.stderr).contains("not newer than the one already logged"),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    // Another root's signature is refused.
+    let other = Foundation::new();
+    other.admin.ok(&[
+        "admin",
+        "web",
+        "sign",
+        "--root-key",
+        "root.key",
+        "--dist",
+        &web_dir,
+        "--out",
+        "sig.json",
+    ]);
+    let mut foreign = vec!["admin", "web", "publish", "sig.json"];
+    foreign.extend(srv);
+    let refused = other.admin.run(&foreign);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("does not verify"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // Hostile bodies on the new route: clean 4xx JSON, nothing logged.
+    let http = server.http();
+    let size_before = http.get("/v1/log/checkpoint", None).json.unwrap()["checkpoint"].clone();
+    for (body, code) in [
+        (
+            json!({"sha256": "00", "signed_at": 1, "signature": "AA=="}),
+            "bad_request",
+        ),
+        (
+            json!({"sha256": "00".repeat(32), "signed_at": 1, "signature": "AA=="}),
+            "bad_request",
+        ),
+        (
+            json!({"sha256": "00".repeat(32), "signed_at": i64::MAX, "signature": amanat_protocol::encoding::b64(&[0u8; 64])}),
+            "bad_signature",
+        ),
+        (
+            json!({"sha256": "00".repeat(32), "signed_at": 1, "signature": amanat_protocol::encoding::b64(&[0u8; 64]), "extra": 1}),
+            "bad_request",
+        ),
+        (json!([]), "bad_request"),
+    ] {
+        let r = http.post_json("/v1/web/manifest", &body, None);
+        assert!(r.status == 400, "{body}: {r:?}");
+        assert_eq!(r.error_code(), Some(code), "{body}: {r:?}");
+    }
+    let r = http.send(http.request("POST", "/v1/web/manifest").body("{}"));
+    assert_eq!(r.status, 415, "{r:?}");
+    assert_eq!(
+        http.get("/v1/log/checkpoint", None).json.unwrap()["checkpoint"],
+        size_before
+    );
+
+    // One byte of a served file changed on disk: the audit names the file and fails.
+    let app = dist.path().join("app.js");
+    let mut bytes = std::fs::read(&app).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 0x01;
+    std::fs::write(&app, bytes).unwrap();
+    let caught = Cli::new().run(&audit);
+    let text = String::from_utf8_lossy(&caught.stdout);
+    assert!(!caught.status.success(), "{text}");
+    assert!(text.contains("ALTERED  /app.js"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&caught.stderr).contains("WEB PAGE MISMATCH"),
+        "{}",
+        String::from_utf8_lossy(&caught.stderr)
+    );
+}
+
 /// A server whose keyring another root signed: the page says so and sends nothing.
 #[test]
 fn web_refuses_a_keyring_from_another_root() {

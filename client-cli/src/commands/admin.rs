@@ -1,5 +1,6 @@
-//! The admin's commands: the offline root key and the signed keyring. Every change to the
-//! staff list signs a new keyring version that names the hash of the one before it.
+//! The admin's commands: the offline root key, the signed keyring (every change to the staff
+//! list signs a new version that names the hash of the one before it) and the signed
+//! manifest of the web page.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use amanat_protocol::keyring::{
 use amanat_protocol::keys;
 
 use crate::api::{Api, Endpoint};
-use crate::cli::{KeyringCommand, RootKeyArgs};
+use crate::cli::{KeyringCommand, RootKeyArgs, WebCommand};
 use crate::commands::write_private;
 use crate::error::{CliError, Result};
 use crate::secrets::PassphraseSource;
@@ -253,5 +254,83 @@ fn print_keyring(k: &Keyring, signed: &SignedKeyring, checked: bool) {
             roles.join(","),
             m.public.age_recipient
         );
+    }
+}
+
+/// `amanat admin web sign|publish`.
+pub fn run_web(cmd: &WebCommand) -> Result<()> {
+    match cmd {
+        WebCommand::Sign {
+            root_key,
+            dist,
+            out,
+        } => {
+            let path = dist.join("manifest.json");
+            let bytes = std::fs::read(&path).map_err(|e| {
+                CliError::file("read the page's manifest", &path, e)
+                    .hint("build the page first: cd web && npm ci && node build.mjs")
+            })?;
+            let manifest = amanat_protocol::web::Manifest::parse(&bytes)?;
+            // Sign only what is really in the folder: every listed file, byte for byte.
+            for f in &manifest.files {
+                let p = dist.join(&f.path);
+                let content = std::fs::read(&p).map_err(|e| CliError::file("read", &p, e))?;
+                let sha = amanat_protocol::web::manifest_sha256(&content);
+                if sha != f.sha256 || content.len() as u64 != f.length {
+                    return Err(CliError::new(format!(
+                        "{} does not match its line in manifest.json",
+                        p.display()
+                    ))
+                    .hint("rebuild the page (node build.mjs) and sign the fresh build; nothing was signed"));
+                }
+            }
+            let root = load_root(root_key)?;
+            let signed_at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_err(|e| CliError::new(format!("the clock is before 1970: {e}")))?
+                .as_secs() as i64;
+            let sig = root.sign_web_manifest(&bytes, signed_at)?;
+            let json = serde_json::to_vec_pretty(&sig).map_err(|e| CliError::new(e.to_string()))?;
+            if out.exists() {
+                return Err(CliError::new(format!("{} already exists", out.display()))
+                    .hint("remove it or give another --out"));
+            }
+            std::fs::write(out, json).map_err(|e| CliError::file("write", out, e))?;
+            println!(
+                "Signed the page's manifest (sha256 {}, {} files) with root {}.",
+                amanat_protocol::encoding::hex(&sig.sha256),
+                manifest.files.len(),
+                root.fingerprint()
+            );
+            println!(
+                "Signature written to {}; publish it with `amanat admin web publish {}`.",
+                out.display(),
+                out.display()
+            );
+            Ok(())
+        }
+        WebCommand::Publish { file, server } => {
+            let text = std::fs::read(file).map_err(|e| CliError::file("read", file, e))?;
+            let sig: amanat_protocol::web::ManifestSignature = serde_json::from_slice(&text)
+                .map_err(|e| {
+                    CliError::new(format!("{} is not a signed manifest: {e}", file.display()))
+                        .hint("make one with `amanat admin web sign`")
+                })?;
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
+            let logged = Api::connect(&endpoint)?.publish_web_manifest(&sig)?;
+            let receipt = amanat_protocol::log::receipt::Receipt::parse(&logged.receipt)
+                .map_err(|e| CliError::new(format!("the server's receipt is malformed: {e}")))?;
+            println!(
+                "The server logged the page's manifest (sha256 {}) as entry {}.",
+                amanat_protocol::encoding::hex(&sig.sha256),
+                receipt.index
+            );
+            println!("Check what a server serves with `amanat audit web`.");
+            Ok(())
+        }
     }
 }

@@ -89,6 +89,16 @@ pub fn run(cmd: &AuditCommand) -> Result<()> {
             let fp = Fingerprint::parse(&root.root)?;
             audit_log(&api, fp, root.min_keyring_version, state.as_deref(), *json)
         }
+        AuditCommand::Web { server, root, json } => {
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
+            let api = Api::connect(&endpoint)?;
+            let fp = Fingerprint::parse(&root.root)?;
+            audit_web(&api, fp, root.min_keyring_version, *json)
+        }
         AuditCommand::Compare {
             mine,
             theirs,
@@ -208,6 +218,11 @@ pub fn describe(e: &Entry) -> String {
                 format_time(*published_at)
             )
         }
+        Entry::WebManifestPublished(m) => format!(
+            "web page manifest sha256 {} signed by the root at {}",
+            hex(&m.sha256),
+            format_time(m.signed_at)
+        ),
     }
 }
 
@@ -253,7 +268,16 @@ struct Figures {
     complete_cases: u64,
     keyrings: Vec<KeyringRecord>,
     staff_actions: u64,
+    web_manifests: Vec<WebManifestRecord>,
     problems: Vec<String>,
+}
+
+/// A web page manifest the root signed, as the log holds it.
+#[derive(Clone, Serialize)]
+struct WebManifestRecord {
+    index: u64,
+    sha256: String,
+    signed_at: i64,
 }
 
 #[derive(Serialize)]
@@ -290,9 +314,43 @@ pub fn audit_log(
     state: Option<&Path>,
     json: bool,
 ) -> Result<()> {
+    let (f, latest) = walk_log(api, root, min_version, state)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&f).map_err(|e| CliError::new(e.to_string()))?
+        );
+    } else {
+        print_figures(&f, &latest);
+    }
+    problems_are_failure(&f)
+}
+
+fn problems_are_failure(f: &Figures) -> Result<()> {
+    if f.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::new(format!(
+            "LOG INTEGRITY FAILURE: {} problem(s) found in the log (listed above)",
+            f.problems.len()
+        )))
+    }
+}
+
+/// Reads every entry, recomputes the tree against the signed checkpoint (and a saved one),
+/// and accounts each entry. Integrity failures are errors; suspicious entries are problems.
+fn walk_log(
+    api: &Api,
+    root: Fingerprint,
+    min_version: u64,
+    state: Option<&Path>,
+) -> Result<(Figures, Checkpoint)> {
     let mut pin = KeyringPin::new(root).with_min_version(min_version);
     let current = pin.accept(&api.keyring()?)?;
     let verifier = log_verifier(&current)?;
+    // The pin checked that this key hashes to the fingerprint; it verifies web manifests.
+    let root_key = ed25519_dalek::VerifyingKey::from_bytes(&current.signed().root_key)
+        .map_err(|_| integrity("the root key in the keyring is not an Ed25519 key"))?;
     let latest = latest_checkpoint(api, &verifier)?;
     let saved = match state {
         Some(dir) => load_state(dir, &verifier)?,
@@ -359,6 +417,7 @@ pub fn audit_log(
                     e,
                     api,
                     &root,
+                    &root_key,
                     &mut f,
                     &mut cases,
                     &mut poas,
@@ -414,22 +473,7 @@ pub fn audit_log(
     if let Some(dir) = state {
         save_state(dir, &api.log_checkpoint_text()?, current.signed())?;
     }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&f).map_err(|e| CliError::new(e.to_string()))?
-        );
-    } else {
-        print_figures(&f, &latest);
-    }
-    if f.problems.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::new(format!(
-            "LOG INTEGRITY FAILURE: {} problem(s) found in the log (listed above)",
-            f.problems.len()
-        )))
-    }
+    Ok((f, latest))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -438,6 +482,7 @@ fn account(
     e: Entry,
     api: &Api,
     root: &Fingerprint,
+    root_key: &ed25519_dalek::VerifyingKey,
     f: &mut Figures,
     cases: &mut HashMap<CaseCommitment, u8>,
     poas: &mut HashSet<Hash>,
@@ -523,6 +568,27 @@ fn account(
                 Err(e) => problems.push(format!("entry {i}: keyring version {version} does not verify against the root: {e}")),
             }
         }
+        Entry::WebManifestPublished(m) => {
+            if m.verify(root_key).is_err() {
+                problems.push(format!(
+                    "entry {i}: a web page manifest whose signature does not verify with the root key"
+                ));
+            } else if f
+                .web_manifests
+                .last()
+                .is_some_and(|p| p.signed_at >= m.signed_at)
+            {
+                problems.push(format!(
+                    "entry {i}: a web page manifest signed no later than the one before it (a replay?)"
+                ));
+            } else {
+                f.web_manifests.push(WebManifestRecord {
+                    index: i,
+                    sha256: hex(&m.sha256),
+                    signed_at: m.signed_at,
+                });
+            }
+        }
     }
     Ok(())
 }
@@ -540,6 +606,14 @@ fn print_figures(f: &Figures, cp: &Checkpoint) {
         println!("  {k:<20} {n}");
     }
     println!();
+    if let Some(m) = f.web_manifests.iter().max_by_key(|m| m.signed_at) {
+        println!(
+            "Web page: {} signed manifest(s); the newest has sha256 {} (check a server with `amanat audit web`).",
+            f.web_manifests.len(),
+            m.sha256
+        );
+        println!();
+    }
     println!("Cases:                                        {}", f.cases);
     println!(
         "  with an appeal form:                        {}",
@@ -714,5 +788,122 @@ mod tests {
             let mut p = Prover::new(|id: NodeId| nodes.get(&id).copied().ok_or(()));
             assert_eq!(range.root(), p.root(i + 1).unwrap(), "size {}", i + 1);
         }
+    }
+}
+
+/// One served file of the page, compared with the manifest.
+#[derive(Serialize)]
+struct WebFileCheck {
+    path: String,
+    expected_sha256: String,
+    served_sha256: Option<String>,
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct WebAudit {
+    manifest_index: u64,
+    manifest_sha256: String,
+    manifest_signed_at: i64,
+    files: Vec<WebFileCheck>,
+    ok: bool,
+}
+
+/// `amanat audit web`: the served page against the newest root-signed manifest in the log.
+pub fn audit_web(api: &Api, root: Fingerprint, min_version: u64, json: bool) -> Result<()> {
+    let (f, _) = walk_log(api, root, min_version, None)?;
+    for p in &f.problems {
+        eprintln!("PROBLEM: {p}");
+    }
+    problems_are_failure(&f)?;
+    let newest = f
+        .web_manifests
+        .iter()
+        .max_by_key(|m| m.signed_at)
+        .cloned()
+        .ok_or_else(|| {
+            CliError::new("the log holds no signed manifest of the web page, so the served page cannot be checked")
+                .hint("the foundation signs one with `amanat admin web sign` and publishes it with `amanat admin web publish`")
+        })?;
+    let limit = 64 * 1024 * 1024;
+    let manifest_bytes =
+        api.page_file("/manifest.json", amanat_protocol::web::MAX_MANIFEST as u64)?;
+    let served = hex(&amanat_protocol::web::manifest_sha256(&manifest_bytes));
+    let mut files = vec![WebFileCheck {
+        path: "manifest.json".into(),
+        expected_sha256: newest.sha256.clone(),
+        ok: served == newest.sha256,
+        served_sha256: Some(served),
+    }];
+    if files[0].ok {
+        let m = amanat_protocol::web::Manifest::parse(&manifest_bytes)?;
+        let index = m
+            .files
+            .iter()
+            .find(|x| x.path == "index.html")
+            .map(|x| hex(&x.sha256));
+        let mut wanted: Vec<(String, String)> = m
+            .files
+            .iter()
+            .map(|x| (format!("/{}", x.path), hex(&x.sha256)))
+            .collect();
+        // The page's address itself serves index.html.
+        if let Some(i) = index {
+            wanted.push(("/".into(), i));
+        }
+        for (path, expected) in wanted {
+            let got = api
+                .page_file(&path, limit)
+                .ok()
+                .map(|b| hex(&amanat_protocol::web::manifest_sha256(&b)));
+            files.push(WebFileCheck {
+                ok: got.as_deref() == Some(expected.as_str()),
+                path,
+                expected_sha256: expected,
+                served_sha256: got,
+            });
+        }
+    }
+    let ok = files.iter().all(|c| c.ok);
+    let report = WebAudit {
+        manifest_index: newest.index,
+        manifest_sha256: newest.sha256.clone(),
+        manifest_signed_at: newest.signed_at,
+        files,
+        ok,
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::new(e.to_string()))?
+        );
+    } else {
+        println!(
+            "Newest root-signed page manifest: sha256 {} (log entry {}, signed {}).",
+            report.manifest_sha256,
+            report.manifest_index,
+            format_time(report.manifest_signed_at)
+        );
+        for c in &report.files {
+            match (&c.served_sha256, c.ok) {
+                (_, true) => println!("  ok       {}", c.path),
+                (Some(s), false) => println!(
+                    "  ALTERED  {}: served sha256 {s}, signed {}",
+                    c.path, c.expected_sha256
+                ),
+                (None, false) => println!("  MISSING  {}: the server did not serve it", c.path),
+            }
+        }
+    }
+    if ok {
+        if !json {
+            println!("The server serves exactly the page the root signed.");
+        }
+        Ok(())
+    } else {
+        Err(CliError::new(
+            "WEB PAGE MISMATCH: the server serves a page other than the one the root signed",
+        )
+        .hint("do not use this server's page; tell the foundation through another channel"))
     }
 }

@@ -14,6 +14,7 @@ const T_DOCUMENT: u8 = 1;
 const T_ACK: u8 = 2;
 const T_KEYRING: u8 = 3;
 const T_STAFF: u8 = 4;
+const T_WEB: u8 = 5;
 const ACK_DOMAIN: &[u8] = b"amanat/poa-ack/v1\n";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +83,9 @@ pub enum Entry {
         action: StaffActionKind,
         at: i64,
     },
+    /// The root signed the manifest of the web page's files (`crate::web`): from here on,
+    /// a served page can be checked against it (`amanat audit web`).
+    WebManifestPublished(crate::web::ManifestSignature),
 }
 
 fn kind_code(k: DocumentKind) -> u8 {
@@ -214,6 +218,12 @@ impl Entry {
                 b.push(action.code());
                 b.extend_from_slice(&at.to_be_bytes());
             }
+            Entry::WebManifestPublished(m) => {
+                b.push(T_WEB);
+                b.extend_from_slice(&m.sha256);
+                b.extend_from_slice(&m.signed_at.to_be_bytes());
+                b.extend_from_slice(&m.signature);
+            }
         }
         b
     }
@@ -268,6 +278,11 @@ impl Entry {
                     .ok_or(EntryError::Malformed("unknown staff action"))?,
                 at: r.i64()?,
             },
+            T_WEB => Entry::WebManifestPublished(crate::web::ManifestSignature {
+                sha256: r.take()?,
+                signed_at: r.i64()?,
+                signature: r.take()?,
+            }),
             _ => return Err(EntryError::Malformed("unknown entry type")),
         };
         if !r.0.is_empty() {

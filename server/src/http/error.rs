@@ -166,6 +166,18 @@ impl From<ServiceError> for ApiError {
                     "Keyring version {offered} is not newer than the current version {current}; sign a version above {current}."
                 ),
             ),
+            E::BadWebManifestSignature => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_signature",
+                "The web manifest's signature does not verify with the root key this server was set up with.",
+            ),
+            E::StaleWebManifest { offered, latest } => ApiError::new(
+                StatusCode::CONFLICT,
+                "stale_manifest",
+                format!(
+                    "A web manifest signed at {offered} is not newer than the one already logged (signed at {latest}); sign it again with `amanat admin web sign`."
+                ),
+            ),
             E::NotAge(reason) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "not_age",

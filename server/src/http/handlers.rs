@@ -492,6 +492,17 @@ pub async fn log_consistency(
 }
 
 /// Any path that matches no route.
+/// `POST /v1/web/manifest`: the root's signature over the page's manifest (the signature is
+/// the authorisation, as for keyrings).
+pub async fn post_web_manifest(
+    svc: Svc,
+    body: web::Json<amanat_protocol::web::ManifestSignature>,
+) -> Result<HttpResponse, ApiError> {
+    let sig = body.into_inner();
+    let receipt = blocking(move || svc.publish_web_manifest(sig)).await?;
+    Ok(HttpResponse::Created().json(amanat_protocol::wire::WebManifestLogged { receipt }))
+}
+
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }

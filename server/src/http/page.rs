@@ -1,9 +1,13 @@
-//! The complainant's web page (built from `web/` into `web/dist/`, embedded at compile time):
-//! a handful of static files with a strict Content-Security-Policy, so the page can load
-//! only its own script, style and worker, talk only to this origin, and be framed by nobody.
+//! The complainant's web page (built from `web/` into `web/dist/`, embedded at compile time,
+//! or read from `web_dir`): a handful of static files with a strict Content-Security-Policy,
+//! so the page can load only its own script, style and worker, talk only to this origin, and
+//! be framed by nobody.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+
+use super::error::ApiError;
+use crate::service::Services;
 
 /// What the page may do. `wasm-unsafe-eval` lets it compile the Argon2id WebAssembly it
 /// ships (no `eval` of strings); everything else is this origin only, or nothing.
@@ -53,16 +57,44 @@ pub const FILES: &[PageFile] = &[
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(|| serve("index.html"))));
+    cfg.service(
+        web::resource("/")
+            .route(web::get().to(|svc: web::Data<Services>| serve(svc, "index.html"))),
+    );
     for f in FILES {
         let path = f.path;
-        cfg.service(web::resource(format!("/{path}")).route(web::get().to(move || serve(path))));
+        cfg.service(
+            web::resource(format!("/{path}"))
+                .route(web::get().to(move |svc: web::Data<Services>| serve(svc, path))),
+        );
     }
 }
 
-async fn serve(path: &'static str) -> HttpResponse {
-    match FILES.iter().find(|f| f.path == path) {
-        Some(f) => HttpResponse::Ok()
+/// The same file names either way; from `web_dir`, read at each request, so what is on disk
+/// is what is served (and what `amanat audit web` checks).
+async fn serve(svc: web::Data<Services>, path: &'static str) -> Result<HttpResponse, ApiError> {
+    let Some(f) = FILES.iter().find(|f| f.path == path) else {
+        return Err(ApiError::not_found());
+    };
+    let body: Vec<u8> = match svc.web_dir() {
+        None => f.bytes.to_vec(),
+        Some(dir) => {
+            let file = dir.join(path);
+            match web::block(move || std::fs::read(&file)).await {
+                Ok(Ok(bytes)) => bytes,
+                Ok(Err(e)) => {
+                    return Err(ApiError::not_found().logged(format!("web_dir file {path}: {e}")));
+                }
+                Err(e) => return Err(ApiError::internal(format!("blocking task failed: {e}"))),
+            }
+        }
+    };
+    Ok(respond(f, body))
+}
+
+fn respond(f: &PageFile, body: Vec<u8>) -> HttpResponse {
+    {
+        HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, f.media_type))
             .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
             .insert_header((header::X_FRAME_OPTIONS, "DENY"))
@@ -72,8 +104,21 @@ async fn serve(path: &'static str) -> HttpResponse {
                 "Permissions-Policy",
                 "camera=(), microphone=(), geolocation=(), interest-cohort=()",
             ))
-            .body(f.bytes),
-        // Unreachable: routes exist only for the files above.
-        None => HttpResponse::NotFound().finish(),
+            .body(body)
     }
+}
+
+/// Refuses, at start, a `web_dir` that lacks one of the page's files.
+pub fn check_dir(dir: &std::path::Path) -> Result<(), String> {
+    for f in FILES {
+        let p = dir.join(f.path);
+        if !p.is_file() {
+            return Err(format!(
+                "web_dir {} has no {}: point it at a build of web/ (npm run build writes web/dist), or remove the setting to serve the embedded page",
+                dir.display(),
+                f.path
+            ));
+        }
+    }
+    Ok(())
 }

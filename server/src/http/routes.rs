@@ -9,6 +9,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
             .service(web::resource("/health").route(web::get().to(h::health)))
+            .service(web::resource("/web/manifest").route(web::post().to(h::post_web_manifest)))
             .configure(super::uploads::configure)
             .configure(super::limits::configure)
             .service(

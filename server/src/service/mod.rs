@@ -11,6 +11,7 @@ pub mod log;
 pub mod pow;
 mod upload;
 mod uploads;
+mod web;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -58,6 +59,10 @@ pub enum ServiceError {
     BadKeyring(String),
     #[error("keyring version {offered} is not newer than the current version {current}")]
     KeyringRollback { offered: u64, current: u64 },
+    #[error("the web manifest's signature does not verify with this server's root key")]
+    BadWebManifestSignature,
+    #[error("a web manifest signed at {offered} is not newer than the one signed at {latest}")]
+    StaleWebManifest { offered: i64, latest: i64 },
     #[error("not an age file: {0}")]
     NotAge(String),
     #[error("larger than the limit of {limit} bytes")]
@@ -149,6 +154,8 @@ pub struct Services {
     blobs: BlobStore,
     log: LogSigner,
     root: Fingerprint,
+    /// The root's verifying key itself, for what it signs besides keyrings (web manifests).
+    root_key: ed25519_dalek::VerifyingKey,
     max_document_bytes: u64,
     /// Room to leave on the blob file system beyond an upload (`disk_reserve_bytes`).
     disk_reserve_bytes: u64,
@@ -158,6 +165,8 @@ pub struct Services {
     load: Arc<pow::Load>,
     /// Proof-of-work puzzles for opening a case and for signing in (issue 6).
     puzzles: pow::Puzzles,
+    /// Where the submission page is served from, if not the embedded copy (`web_dir`).
+    web_dir: Option<std::path::PathBuf>,
 }
 
 impl Services {
@@ -173,6 +182,8 @@ impl Services {
             blobs,
             log,
             root: Fingerprint::of(&config.root_key),
+            root_key: config.root_key,
+            web_dir: config.web_dir.clone(),
             max_document_bytes: config.max_document_bytes,
             disk_reserve_bytes: config.disk_reserve_bytes,
             session_ttl_secs: config.session_ttl_secs,
@@ -180,6 +191,10 @@ impl Services {
             load: pow::Load::new(config.max_in_flight),
             puzzles,
         }
+    }
+    /// The directory the submission page is served from, if not the embedded copy.
+    pub fn web_dir(&self) -> Option<&std::path::Path> {
+        self.web_dir.as_deref()
     }
 
     pub fn max_document_bytes(&self) -> u64 {

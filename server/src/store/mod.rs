@@ -7,6 +7,7 @@ mod models;
 mod queries;
 pub mod schema;
 pub mod uploads;
+mod web;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::schema::{
     cases, challenges, documents, grants, keyrings, log_checkpoints, log_entries, log_nodes,
-    sessions, staff_actions,
+    sessions, staff_actions, web_manifests,
 };
 use crate::domain::{
     CaseChange, CaseRecord, DocumentRecord, LastChange, StaffActionRecord, StoredKeyring,
@@ -22,6 +22,16 @@ pub struct KeyringRow {
     pub body: Vec<u8>,
     pub signature: Vec<u8>,
     pub hash: Vec<u8>,
+    pub received_at: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = web_manifests)]
+pub struct WebManifestRow {
+    pub signed_at: i64,
+    pub sha256: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub log_index: i64,
     pub received_at: i64,
 }
 

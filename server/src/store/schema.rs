@@ -109,10 +109,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_manifests (signed_at) {
+        signed_at -> BigInt,
+        sha256 -> Binary,
+        signature -> Binary,
+        log_index -> BigInt,
+        received_at -> BigInt,
+    }
+}
+
 diesel::joinable!(grants -> cases (case_id));
 diesel::joinable!(documents -> cases (case_id));
 diesel::joinable!(staff_actions -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    web_manifests,
     keyrings,
     cases,
     grants,
