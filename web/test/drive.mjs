@@ -65,6 +65,17 @@ try {
     await shot("no-javascript");
     result.text = await page.locator("body").innerText();
     result.forms = await page.locator("form, input, textarea").count();
+  } else if (plan.mode === "load") {
+    // For the benchmark: how long until the page is usable (keyring verified), and what a
+    // codename's key derivation costs in this browser (a wrong codename: derive, then "no case").
+    await page.waitForSelector("#keyring-status.good", { timeout: 60000 });
+    result.interactiveMs = await page.evaluate(() => performance.now());
+    for (const codename of plan.codenames ?? []) {
+      await page.fill("#codename-in", codename);
+      await page.click("#open-inbox");
+      await page.waitForSelector("#inbox .bad", { timeout });
+      (result.kdfs ??= []).push(await page.evaluate(() => document.body.dataset.kdf));
+    }
   } else if (plan.mode === "refuse") {
     await page.waitForSelector("#keyring-status.bad", { timeout: 30000 });
     result.status = await page.locator("#keyring-status").innerText();

@@ -29,6 +29,8 @@ usage: bench <b1|b2|b3|b4|all> [options]
   b2  memory: peak RSS of server and client moving 10 MiB, 1 GiB and 4 GiB
   b3  resume: cut the connection, or kill the server, at 30/60/90 % of a 1 GiB upload
   b4  many small submissions: concurrent clients, receipts/s and latency
+  b5  the web page in Chromium: weight, time to interactive, Argon2id with and without the
+      JIT, encrypt+upload of one file vs `amanat submit` (same run), peak browser memory
 
 options:
   --size-mib N        B1/B3 file size (default 1024)
@@ -101,6 +103,7 @@ fn main() {
         "b2" => b2(&o),
         "b3" => b3(&o),
         "b4" => b4(&o),
+        "b5" => b5(&o),
         "all" => {
             b1(&o);
             b2(&o);
@@ -650,4 +653,166 @@ fn submit_case(
         verified += 1;
     }
     verified
+}
+
+// ---------------------------------------------------------------------------------------
+// B5: the web page in Debian's Chromium (web/test/drive.mjs), against the same server.
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn drive(plan: &serde_json::Value, mut sample: impl FnMut(u32)) -> serde_json::Value {
+    let mut child = Command::new("node")
+        .arg(repo().join("web/test/drive.mjs"))
+        .arg(plan.to_string())
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut out = String::new();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).unwrap();
+        s
+    });
+    while child.try_wait().unwrap().is_none() {
+        sample(pid);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    out.push_str(&reader.join().unwrap());
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or("")).unwrap();
+    assert!(v.get("error").is_none(), "the page failed: {v:#}");
+    v
+}
+
+/// Resident memory (KiB) of every process below `root`: (largest one, all together).
+fn tree_rss(root: u32) -> (u64, u64) {
+    let mut parent = std::collections::HashMap::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        if let Some(pp) = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            parent.insert(pid, pp);
+        }
+    }
+    let below = |mut p: u32| loop {
+        match parent.get(&p) {
+            Some(&pp) if pp == root => return true,
+            Some(&pp) if pp > 1 => p = pp,
+            _ => return false,
+        }
+    };
+    let (mut max, mut sum) = (0, 0);
+    for &pid in parent.keys() {
+        if below(pid) {
+            let rss = mem_kib(pid).map(|m| m.1).unwrap_or(0);
+            max = max.max(rss);
+            sum += rss;
+        }
+    }
+    (max, sum)
+}
+
+fn b5(o: &Opts) {
+    println!("\n== B5 the web page: {} MiB ==", o.size_mib);
+    let mut raw = 0;
+    let mut gz = 0;
+    for name in [
+        "index.html",
+        "app.js",
+        "worker.js",
+        "style.css",
+        "favicon.svg",
+    ] {
+        let p = repo().join("web/dist").join(name);
+        let r = std::fs::metadata(&p).unwrap().len();
+        let z = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&p)
+            .output()
+            .unwrap()
+            .stdout
+            .len() as u64;
+        println!("  {name:<12} {r:>8} bytes, {z:>7} gzipped");
+        raw += r;
+        gz += z;
+    }
+    println!(
+        "B5 page weight: {raw} bytes, {gz} gzipped ({:.0} KiB)",
+        gz as f64 / 1024.0
+    );
+
+    let w = World::new(Backend::Sqlite);
+    let shots = bin_dir().join("../bench-web");
+    let v1 = amanat_protocol::codename::Codename::generate_version(
+        amanat_protocol::codename::KdfVersion::V1,
+    );
+    let v2 = amanat_protocol::codename::Codename::generate();
+    for jitless in [false, true] {
+        let r = drive(
+            &serde_json::json!({
+                "mode": "load", "url": w.server.url, "root": w.foundation.fingerprint,
+                "lang": "en", "shots": shots, "jitless": jitless,
+                "codenames": [v2.dangerously_reveal(), v1.dangerously_reveal()],
+            }),
+            |_| {},
+        );
+        println!(
+            "B5 {}: interactive (keyring verified) after {:.0} ms; Argon2id v2 (8 MiB, t=2): {}; v1 (64 MiB, t=3): {}",
+            if jitless {
+                "without JIT (--jitless)"
+            } else {
+                "with JIT"
+            },
+            r["interactiveMs"].as_f64().unwrap_or(f64::NAN),
+            r["kdfs"][0],
+            r["kdfs"][1]
+        );
+    }
+
+    let file = data_file(o, o.size_mib);
+    warm(&file);
+    let poa = o.data.join("poa.pdf");
+    std::fs::write(&poa, b"%PDF-1.4 a power of attorney").unwrap();
+    let (mut peak_one, mut peak_all) = (0u64, 0u64);
+    let receipts = tempfile::tempdir().unwrap();
+    let r = drive(
+        &serde_json::json!({
+            "mode": "submit", "tag": "bench", "url": w.server.url, "root": w.foundation.fingerprint,
+            "lang": "en", "shots": shots, "receiptDir": receipts.path(),
+            "form": {"fields": {"surname": "Bench", "given_name": "Mark"}},
+            "poa": poa, "attachments": [file],
+        }),
+        |pid| {
+            let (one, all) = tree_rss(pid);
+            peak_one = peak_one.max(one);
+            peak_all = peak_all.max(all);
+        },
+    );
+    let browser = r["seconds"].as_f64().unwrap();
+    let (cli, _) = run_ok(w.submit_cmd(&Cli::new(), &w.server.url, &file));
+    let cli = cli.as_secs_f64();
+    let mib = o.size_mib as f64;
+    println!(
+        "B5 encrypt+upload of {} MiB: page {browser:.1} s ({:.1} MiB/s), amanat submit {cli:.1} s ({:.1} MiB/s); ratio page/CLI throughput {:.2}",
+        o.size_mib,
+        mib / browser,
+        mib / cli,
+        cli / browser
+    );
+    println!(
+        "B5 peak browser memory during that upload: largest process {:.0} MiB, all Chromium processes {:.0} MiB",
+        peak_one as f64 / 1024.0,
+        peak_all as f64 / 1024.0
+    );
 }
