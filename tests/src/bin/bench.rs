@@ -397,7 +397,7 @@ fn b2(o: &Opts) {
         assert!(status.success(), "submit failed:\n{out}");
         let (server_hwm, _) = mem_kib(w.server.pid()).unwrap();
         println!(
-            "B2 {mib} MiB: client peak {:.1} MiB (whole run, incl. Argon2id's 64 MiB), client peak after key derivation {:.1} MiB, server peak {:.1} MiB; {:.1} s",
+            "B2 {mib} MiB: client peak {:.1} MiB (whole run, incl. Argon2id), client peak after key derivation {:.1} MiB, server peak {:.1} MiB; {:.1} s",
             hwm as f64 / 1024.0,
             upload_peak as f64 / 1024.0,
             server_hwm as f64 / 1024.0,
