@@ -278,7 +278,7 @@ fn upload_sealed(
         }
         hasher.update(&body);
         let info = put_small(target, document_id, kind, Bytes::from(body), settings.quiet)?;
-        return check(info, document_id, hasher.finalize().into(), total);
+        return check(info, document_id, kind, hasher.finalize().into(), total);
     }
 
     let mut progress = Progress::new(format!("sending {kind}"), "sent", total, settings.quiet);
@@ -287,6 +287,7 @@ fn upload_sealed(
         target,
         &mut up,
         document_id,
+        kind,
         total,
         FromSealer { rx: &rx, recycle },
         spool,
@@ -305,10 +306,12 @@ struct FromSealer<'a> {
     recycle: &'a SyncSender<Vec<u8>>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn send_body(
     target: &mut Target<'_>,
     up: &mut Resumable,
     document_id: DocumentId,
+    kind: DocumentKind,
     total: u64,
     sealer: FromSealer<'_>,
     spool: Option<&Spool>,
@@ -368,7 +371,7 @@ fn send_body(
     let digest: [u8; 32] = hasher.finalize().into();
     let info = up.finish(target, digest, progress)?;
     progress.done();
-    check(info, document_id, digest, total)
+    check(info, document_id, kind, digest, total)
 }
 
 /// A restarted client: the spool holds the whole ciphertext; send what the server lacks.
@@ -423,11 +426,26 @@ fn resume_spooled(
     let digest: [u8; 32] = hasher.finalize().into();
     let info = up.finish(target, digest, &mut progress)?;
     progress.done();
-    Ok(Some(check(info, state.document_id, digest, state.length)?))
+    Ok(Some(check(
+        info,
+        state.document_id,
+        state.kind,
+        digest,
+        state.length,
+    )?))
 }
 
-fn check(info: DocumentInfo, id: DocumentId, sha256: [u8; 32], len: u64) -> Result<DocumentInfo> {
-    if info.sha256 != sha256 || info.length != len || info.document_id != id {
+/// The server's record must be exactly this upload — the receipt is then checked against
+/// these fields, so a server that logged a power of attorney as an attachment (or another
+/// document) is caught here, not believed.
+fn check(
+    info: DocumentInfo,
+    id: DocumentId,
+    kind: DocumentKind,
+    sha256: [u8; 32],
+    len: u64,
+) -> Result<DocumentInfo> {
+    if info.sha256 != sha256 || info.length != len || info.document_id != id || info.kind != kind {
         return Err(CliError::new(
             "the server's record of the upload does not match what was sent",
         )

@@ -101,7 +101,7 @@ impl RootKey {
         signed_at: i64,
     ) -> Result<crate::web::ManifestSignature> {
         crate::web::Manifest::parse(manifest)?;
-        let sha256 = crate::web::manifest_sha256(manifest);
+        let sha256 = crate::web::sha256(manifest);
         let signature = self
             .0
             .sign(&crate::web::signed_message(&sha256, signed_at))

@@ -94,7 +94,8 @@ pub fn signed_message(sha256: &[u8; 32], signed_at: i64) -> Vec<u8> {
     m
 }
 
-pub fn manifest_sha256(bytes: &[u8]) -> [u8; 32] {
+/// SHA-256, as the manifest lists files and as the log records the manifest itself.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
@@ -123,7 +124,7 @@ mod tests {
     fn signs_verifies_and_refuses_others() {
         let root = SigningKey::from_bytes(&[7; 32]);
         let other = SigningKey::from_bytes(&[8; 32]);
-        let sha256 = manifest_sha256(b"{}");
+        let sha256 = sha256(b"{}");
         let signature = root
             .sign(&signed_message(&sha256, 1_800_000_000))
             .to_bytes();

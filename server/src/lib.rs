@@ -58,9 +58,6 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         ),
         source,
     })?;
-    if let Some(dir) = &config.web_dir {
-        http::page::check_dir(dir).map_err(Error::Init)?;
-    }
     let services = web::Data::new(Services::new(config, store, blobs, log));
     services.check_database_root().map_err(Error::Init)?;
     services
@@ -79,13 +76,14 @@ fn http_server(
     workers: Option<usize>,
     signals: bool,
     timeouts: http::Timeouts,
+    page: http::page::Source,
 ) -> Result<actix_web::dev::Server, Error> {
     http::spawn_upload_collector(services.clone());
     // Each worker holds at most `max_in_flight` connections (idle ones included), so a flood
     // of connections is bounded in memory too; the rest wait in the kernel's backlog.
     let per_worker = services.load().max().max(64);
-    let mut server =
-        HttpServer::new(move || http::app(services.clone(), timeouts)).max_connections(per_worker);
+    let mut server = HttpServer::new(move || http::app(services.clone(), timeouts, page.clone()))
+        .max_connections(per_worker);
     if let Some(n) = workers {
         server = server.workers(n);
     }
@@ -116,7 +114,8 @@ fn http_server(
 pub fn start(config: &Config, listener: TcpListener) -> Result<actix_web::dev::Server, Error> {
     let (services, tls) = prepare(config)?;
     let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
-    http_server(services, tls, listener, None, true, timeouts)
+    let page = http::page::Source::from_config(config.web_dir.as_deref()).map_err(Error::Init)?;
+    http_server(services, tls, listener, None, true, timeouts, page)
 }
 
 /// Serves until shut down by a signal.
@@ -177,13 +176,14 @@ pub fn spawn(config: Config, listener: TcpListener) -> Result<ServerHandle, Erro
     })?;
     let (services, tls) = prepare(&config)?;
     let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
+    let page = http::page::Source::from_config(config.web_dir.as_deref()).map_err(Error::Init)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("amanat-server".into())
         .spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 // Two workers are plenty in-process; signals belong to the host program.
-                match http_server(services, tls, listener, Some(2), false, timeouts) {
+                match http_server(services, tls, listener, Some(2), false, timeouts, page) {
                     Ok(server) => {
                         let _ = tx.send(Ok(server.handle()));
                         server.await

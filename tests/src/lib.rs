@@ -13,6 +13,7 @@ use amanat_protocol::keyring::SignedKeyring;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod browser;
 pub mod faults;
 pub mod http;
 pub mod privacy;

@@ -12,9 +12,7 @@ use age::secrecy::ExposeSecret;
 use amanat_tests::{Backend, Cli, Foundation, Server, case_keys, privacy, random_hex};
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use amanat_tests::browser::repo;
 
 fn shots() -> PathBuf {
     repo().join("target/amanat-web")
@@ -85,23 +83,9 @@ fn web_protocol_unit_tests() {
     );
 }
 
-/// Runs one plan through the browser and returns its JSON result.
+/// Runs one plan through the browser; the page must log no error of its own.
 fn drive(plan: Value) -> Value {
-    let out = Command::new("node")
-        .arg(repo().join("web/test/drive.mjs"))
-        .arg(plan.to_string())
-        .current_dir(repo())
-        .output()
-        .expect("node is installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the browser driver failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last = stdout.lines().last().unwrap_or("");
-    let v: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert!(v.get("error").is_none(), "the page failed: {v:#}");
+    let v = amanat_tests::browser::drive(&plan, |_| {});
     let errors = v["consoleErrors"].as_array().cloned().unwrap_or_default();
     assert!(errors.is_empty(), "the page logged errors: {errors:?}");
     v

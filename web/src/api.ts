@@ -18,7 +18,7 @@ export class Api {
 
   constructor(public base: string) {}
 
-  async request(method: string, path: string, opts: { json?: unknown; body?: BodyInit; headers?: Record<string, string>; raw?: boolean } = {}): Promise<any> {
+  async request(method: string, path: string, opts: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<any> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     let body: BodyInit | undefined = opts.body;
     if (opts.json !== undefined) {
@@ -39,10 +39,6 @@ export class Api {
       });
     } catch (e) {
       throw new ApiError(0, "network", String(e));
-    }
-    if (opts.raw) {
-      if (!res.ok) throw await failure(res);
-      return res;
     }
     if (!res.ok) throw await failure(res);
     if (res.status === 204) return null;

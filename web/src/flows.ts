@@ -134,11 +134,13 @@ export async function sendDocument(
   const chunker = new Chunker(ct.getReader());
   const hash = sha256.create();
   let info: Sent["info"];
+  let digest: Uint8Array;
   const onWait = (s: number) => progress({ phase: "wait", waitSeconds: s });
   if (total <= CHUNK) {
     const all = await chunker.take(total);
     if (all.length !== total) throw new P.ProtocolError("encrypt_length", "the ciphertext has an unexpected length");
     progress({ phase: "encrypt", sent: 0, total });
+    digest = hash.update(all).digest();
     info = await retrying(
       () =>
         api.request("PUT", `/v1/cases/${caseId}/documents/${docId}?kind=${meta.kind}`, {
@@ -147,7 +149,6 @@ export async function sendDocument(
         }),
       onWait,
     );
-    hash.update(all);
     progress({ phase: "encrypt", sent: total, total });
   } else {
     let state = await retrying(
@@ -186,25 +187,36 @@ export async function sendDocument(
       start = end;
     }
     progress({ phase: "finish", sent: total, total });
-    const digest = P.hex(hash.digest());
-    info = await retrying(() => api.request("POST", `/v1/uploads/${state.upload_id}/finish`, { json: { sha256: digest } }), onWait);
-    if (info.sha256 !== digest) throw new P.ProtocolError("hash_mismatch", "the server stored other bytes than were sent");
-    return { info, receiptChecked: checkReceipt(info, keys, caseId, log) };
+    digest = hash.digest();
+    info = await retrying(() => api.request("POST", `/v1/uploads/${state.upload_id}/finish`, { json: { sha256: P.hex(digest) } }), onWait);
   }
-  if (info.sha256 !== P.hex(hash.digest())) throw new P.ProtocolError("hash_mismatch", "the server stored other bytes than were sent");
-  return { info, receiptChecked: checkReceipt(info, keys, caseId, log) };
+  const sent: Uploaded = { documentId: docId, kind: meta.kind, sha256: digest, length: total };
+  // The server's record must be exactly what was sent; the receipt is then checked against
+  // these values, never against what the server says it stored.
+  if (info.document_id !== sent.documentId || info.kind !== sent.kind || info.length !== sent.length || info.sha256 !== P.hex(sent.sha256))
+    throw new P.ProtocolError("hash_mismatch", "the server stored other bytes than were sent");
+  return { info, receiptChecked: checkReceipt(info, sent, keys, caseId, log) };
 }
 
-/** A receipt must be signed by the keyring's log and record exactly this upload. */
-function checkReceipt(info: Sent["info"], keys: P.CaseKeys, caseId: string, log: P.LogKey | null): boolean {
+/** What this page sent, as it knows it. */
+interface Uploaded {
+  documentId: string;
+  kind: string;
+  sha256: Uint8Array;
+  length: number;
+}
+
+/** A receipt must be signed by the keyring's log and record exactly this upload (only the
+ *  time of receipt comes from the server). */
+function checkReceipt(info: Sent["info"], sent: Uploaded, keys: P.CaseKeys, caseId: string, log: P.LogKey | null): boolean {
   if (!log) return false;
   if (!info.receipt) throw new P.ProtocolError("no_receipt", "the server stored the document but gave no receipt");
   const expected = P.encodeDocumentReceived({
     commitment: P.commitment(keys, caseId),
-    documentId: info.document_id,
-    kind: P.KIND_CODE[info.kind],
-    sha256: Uint8Array.from(info.sha256.match(/../g)!, (x) => parseInt(x, 16)),
-    length: info.length,
+    documentId: sent.documentId,
+    kind: P.KIND_CODE[sent.kind],
+    sha256: sent.sha256,
+    length: sent.length,
     receivedAt: info.received_at,
   });
   P.verifyReceipt(info.receipt, log, expected);

@@ -30,8 +30,6 @@ function initialLang(): Lang {
 }
 
 /** A message in the chosen language, with `{ $name }` placeables filled in. */
-const tr = (key: string, args: Record<string, string | number> = {}) => t(key, args);
-
 export function t(key: string, args: Record<string, string | number> = {}): string {
   const m: Record<string, string> = (messages as any)[lang]?.[key] ?? (messages as any).en[key] ?? key;
   return String(m).replace(/\{\s*\$([a-z_-]+)\s*\}/g, (_, k) => String(args[k] ?? ""));
@@ -80,12 +78,12 @@ class PageWorker implements flows.Worker2 {
     });
   }
   pow(purpose: string, seed: Uint8Array, bits: number) {
-    busy(tr("web-preparing"));
+    busy(t("web-preparing"));
     return this.run({ type: "pow", purpose, seed, bits }).finally(() => busy(null));
   }
-  kdf(password: Uint8Array, salt: Uint8Array, m: number, t: number) {
-    busy(tr("web-deriving"));
-    return this.run({ type: "kdf", password, salt, m, t }).finally(() => busy(null));
+  kdf(password: Uint8Array, salt: Uint8Array, memKib: number, passes: number) {
+    busy(t("web-deriving"));
+    return this.run({ type: "kdf", password, salt, m: memKib, t: passes }).finally(() => busy(null));
   }
 }
 const worker = new PageWorker();
@@ -398,8 +396,8 @@ let sending = false;
 
 async function submit() {
   if (sending) return;
-  const problems = F.check(readForm());
   const form = readForm();
+  const problems = F.check(form);
   const files = outgoingFiles();
   // A person may send only a power of attorney; anything typed into the form sends the form.
   const typed = [form.surname, form.given_name, form.patronymic, form.age, form.city, form.occupation];

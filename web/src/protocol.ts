@@ -242,20 +242,22 @@ export function generateCodename(v: KdfVersion = CURRENT_KDF): string {
   return idx.map((i) => WORDS[i]).join(" ");
 }
 
-/** The KDF version of a canonical codename, read off its length. */
-export function kdfOf(codename: string): KdfVersion {
-  const n = codename.split(" ").length;
+function kdfForWords(n: number): KdfVersion {
   const v = Object.values(KDF).find((k) => k.dataWords + 1 === n);
   if (!v) throw new ProtocolError("bad_codename_length", "a codename has 11 words (9 if made before December 2026)");
   return v;
+}
+
+/** The KDF version of a canonical codename, read off its length. */
+export function kdfOf(codename: string): KdfVersion {
+  return kdfForWords(codename.split(" ").length);
 }
 
 /** Reads a typed codename as the CLI does: any spacing and case, four-letter prefixes;
  *  returns the canonical form or throws `bad_codename_*` without echoing what was typed. */
 export function parseCodename(input: string): string {
   const typed = input.toLowerCase().split(/[\s,.;-]+/).filter(Boolean);
-  const v = Object.values(KDF).find((k) => k.dataWords + 1 === typed.length);
-  if (!v) throw new ProtocolError("bad_codename_length", "a codename has 11 words (9 if made before December 2026)");
+  const v = kdfForWords(typed.length);
   const idx = typed.map((w, n) => {
     let i = WORDS.indexOf(w);
     if (i < 0 && w.length >= 4) {

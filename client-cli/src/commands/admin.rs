@@ -275,7 +275,7 @@ pub fn run_web(cmd: &WebCommand) -> Result<()> {
             for f in &manifest.files {
                 let p = dist.join(&f.path);
                 let content = std::fs::read(&p).map_err(|e| CliError::file("read", &p, e))?;
-                let sha = amanat_protocol::web::manifest_sha256(&content);
+                let sha = amanat_protocol::web::sha256(&content);
                 if sha != f.sha256 || content.len() as u64 != f.length {
                     return Err(CliError::new(format!(
                         "{} does not match its line in manifest.json",

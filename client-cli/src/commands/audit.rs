@@ -606,7 +606,8 @@ fn print_figures(f: &Figures, cp: &Checkpoint) {
         println!("  {k:<20} {n}");
     }
     println!();
-    if let Some(m) = f.web_manifests.iter().max_by_key(|m| m.signed_at) {
+    // Accounted in strictly increasing signing time, so the last is the newest.
+    if let Some(m) = f.web_manifests.last() {
         println!(
             "Web page: {} signed manifest(s); the newest has sha256 {} (check a server with `amanat audit web`).",
             f.web_manifests.len(),
@@ -818,8 +819,7 @@ pub fn audit_web(api: &Api, root: Fingerprint, min_version: u64, json: bool) -> 
     problems_are_failure(&f)?;
     let newest = f
         .web_manifests
-        .iter()
-        .max_by_key(|m| m.signed_at)
+        .last()
         .cloned()
         .ok_or_else(|| {
             CliError::new("the log holds no signed manifest of the web page, so the served page cannot be checked")
@@ -828,7 +828,7 @@ pub fn audit_web(api: &Api, root: Fingerprint, min_version: u64, json: bool) -> 
     let limit = 64 * 1024 * 1024;
     let manifest_bytes =
         api.page_file("/manifest.json", amanat_protocol::web::MAX_MANIFEST as u64)?;
-    let served = hex(&amanat_protocol::web::manifest_sha256(&manifest_bytes));
+    let served = hex(&amanat_protocol::web::sha256(&manifest_bytes));
     let mut files = vec![WebFileCheck {
         path: "manifest.json".into(),
         expected_sha256: newest.sha256.clone(),
@@ -855,7 +855,7 @@ pub fn audit_web(api: &Api, root: Fingerprint, min_version: u64, json: bool) -> 
             let got = api
                 .page_file(&path, limit)
                 .ok()
-                .map(|b| hex(&amanat_protocol::web::manifest_sha256(&b)));
+                .map(|b| hex(&amanat_protocol::web::sha256(&b)));
             files.push(WebFileCheck {
                 ok: got.as_deref() == Some(expected.as_str()),
                 path,

@@ -70,6 +70,7 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
 pub fn app(
     services: web::Data<Services>,
     timeouts: Timeouts,
+    page: page::Source,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -82,6 +83,7 @@ pub fn app(
     App::new()
         .app_data(services)
         .app_data(web::Data::new(timeouts))
+        .app_data(web::Data::new(page))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

@@ -7,7 +7,6 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use super::error::ApiError;
-use crate::service::Services;
 
 /// What the page may do. `wasm-unsafe-eval` lets it compile the Argon2id WebAssembly it
 /// ships (no `eval` of strings); everything else is this origin only, or nothing.
@@ -56,32 +55,57 @@ pub const FILES: &[PageFile] = &[
     },
 ];
 
+/// Where the page's files come from: the copy compiled in, or a directory (`web_dir`).
+#[derive(Clone, Debug)]
+pub enum Source {
+    Embedded,
+    Dir(std::sync::Arc<std::path::Path>),
+}
+
+impl Source {
+    /// Refuses, at start, a `web_dir` that lacks one of the page's files.
+    pub fn from_config(dir: Option<&std::path::Path>) -> Result<Source, String> {
+        let Some(dir) = dir else {
+            return Ok(Source::Embedded);
+        };
+        for f in FILES {
+            if !dir.join(f.path).is_file() {
+                return Err(format!(
+                    "web_dir {} has no {}: point it at a build of web/ (npm run build writes web/dist), or remove the setting to serve the embedded page",
+                    dir.display(),
+                    f.path
+                ));
+            }
+        }
+        Ok(Source::Dir(dir.into()))
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/")
-            .route(web::get().to(|svc: web::Data<Services>| serve(svc, "index.html"))),
+        web::resource("/").route(web::get().to(|src: web::Data<Source>| serve(src, "index.html"))),
     );
     for f in FILES {
         let path = f.path;
         cfg.service(
             web::resource(format!("/{path}"))
-                .route(web::get().to(move |svc: web::Data<Services>| serve(svc, path))),
+                .route(web::get().to(move |src: web::Data<Source>| serve(src, path))),
         );
     }
 }
 
-/// The same file names either way; from `web_dir`, read at each request, so what is on disk
-/// is what is served (and what `amanat audit web` checks).
-async fn serve(svc: web::Data<Services>, path: &'static str) -> Result<HttpResponse, ApiError> {
+/// The same file names either way; from a directory, read at each request, so what is on
+/// disk is what is served (and what `amanat audit web` checks).
+async fn serve(src: web::Data<Source>, path: &'static str) -> Result<HttpResponse, ApiError> {
     let Some(f) = FILES.iter().find(|f| f.path == path) else {
         return Err(ApiError::not_found());
     };
-    let body: Vec<u8> = match svc.web_dir() {
-        None => f.bytes.to_vec(),
-        Some(dir) => {
+    let body = match src.get_ref() {
+        Source::Embedded => web::Bytes::from_static(f.bytes),
+        Source::Dir(dir) => {
             let file = dir.join(path);
             match web::block(move || std::fs::read(&file)).await {
-                Ok(Ok(bytes)) => bytes,
+                Ok(Ok(bytes)) => web::Bytes::from(bytes),
                 Ok(Err(e)) => {
                     return Err(ApiError::not_found().logged(format!("web_dir file {path}: {e}")));
                 }
@@ -89,36 +113,15 @@ async fn serve(svc: web::Data<Services>, path: &'static str) -> Result<HttpRespo
             }
         }
     };
-    Ok(respond(f, body))
-}
-
-fn respond(f: &PageFile, body: Vec<u8>) -> HttpResponse {
-    {
-        HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, f.media_type))
-            .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-            .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-            .insert_header(("Cross-Origin-Opener-Policy", "same-origin"))
-            .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
-            .insert_header((
-                "Permissions-Policy",
-                "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-            ))
-            .body(body)
-    }
-}
-
-/// Refuses, at start, a `web_dir` that lacks one of the page's files.
-pub fn check_dir(dir: &std::path::Path) -> Result<(), String> {
-    for f in FILES {
-        let p = dir.join(f.path);
-        if !p.is_file() {
-            return Err(format!(
-                "web_dir {} has no {}: point it at a build of web/ (npm run build writes web/dist), or remove the setting to serve the embedded page",
-                dir.display(),
-                f.path
-            ));
-        }
-    }
-    Ok(())
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, f.media_type))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header(("Cross-Origin-Opener-Policy", "same-origin"))
+        .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
+        .insert_header((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ))
+        .body(body))
 }

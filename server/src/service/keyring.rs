@@ -31,7 +31,7 @@ impl Services {
     /// Verifies and stores a keyring newer than the current one, logging it in the same
     /// transaction; returns its version.
     pub fn publish_keyring(&self, signed: SignedKeyring) -> Result<u64> {
-        let verified = signed.verify(&self.root).map_err(|e| match e {
+        let verified = signed.verify(&self.root()).map_err(|e| match e {
             ProtocolError::UnknownRoot { .. } => ServiceError::UnknownRoot,
             ProtocolError::BadKeyringSignature => ServiceError::BadKeyringSignature,
             other => ServiceError::BadKeyring(other.to_string()),

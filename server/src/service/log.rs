@@ -291,7 +291,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        signed.verify(&self.root).map_err(|e| {
+        signed.verify(&self.root()).map_err(|e| {
             ServiceError::Internal(format!(
                 "stored keyring version {version} does not verify: {e}"
             ))

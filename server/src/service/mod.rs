@@ -153,8 +153,7 @@ pub struct Services {
     store: Store,
     blobs: BlobStore,
     log: LogSigner,
-    root: Fingerprint,
-    /// The root's verifying key itself, for what it signs besides keyrings (web manifests).
+    /// The foundation's root key: it signs keyrings and web page manifests.
     root_key: ed25519_dalek::VerifyingKey,
     max_document_bytes: u64,
     /// Room to leave on the blob file system beyond an upload (`disk_reserve_bytes`).
@@ -165,8 +164,6 @@ pub struct Services {
     load: Arc<pow::Load>,
     /// Proof-of-work puzzles for opening a case and for signing in (issue 6).
     puzzles: pow::Puzzles,
-    /// Where the submission page is served from, if not the embedded copy (`web_dir`).
-    web_dir: Option<std::path::PathBuf>,
 }
 
 impl Services {
@@ -181,9 +178,7 @@ impl Services {
             store,
             blobs,
             log,
-            root: Fingerprint::of(&config.root_key),
             root_key: config.root_key,
-            web_dir: config.web_dir.clone(),
             max_document_bytes: config.max_document_bytes,
             disk_reserve_bytes: config.disk_reserve_bytes,
             session_ttl_secs: config.session_ttl_secs,
@@ -192,9 +187,9 @@ impl Services {
             puzzles,
         }
     }
-    /// The directory the submission page is served from, if not the embedded copy.
-    pub fn web_dir(&self) -> Option<&std::path::Path> {
-        self.web_dir.as_deref()
+    /// The fingerprint keyrings must be signed under.
+    fn root(&self) -> Fingerprint {
+        Fingerprint::of(&self.root_key)
     }
 
     pub fn max_document_bytes(&self) -> u64 {
@@ -234,7 +229,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        signed.verify(&self.root).map(Some).map_err(|e| {
+        signed.verify(&self.root()).map(Some).map_err(|e| {
             ServiceError::Internal(format!(
                 "stored keyring version {} does not verify: {e}",
                 stored.version

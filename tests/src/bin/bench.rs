@@ -17,6 +17,7 @@ use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedK
 use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::log::receipt::Receipt;
 use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
+use amanat_tests::browser::{drive, repo};
 use amanat_tests::faults::{Fault, Proxy};
 use amanat_tests::{Backend, Cli, Foundation, Server, ServerOptions, bin_dir};
 
@@ -657,36 +658,6 @@ fn submit_case(
 
 // ---------------------------------------------------------------------------------------
 // B5: the web page in Debian's Chromium (web/test/drive.mjs), against the same server.
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn drive(plan: &serde_json::Value, mut sample: impl FnMut(u32)) -> serde_json::Value {
-    let mut child = Command::new("node")
-        .arg(repo().join("web/test/drive.mjs"))
-        .arg(plan.to_string())
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut out = String::new();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        stdout.read_to_string(&mut s).unwrap();
-        s
-    });
-    while child.try_wait().unwrap().is_none() {
-        sample(pid);
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    out.push_str(&reader.join().unwrap());
-    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or("")).unwrap();
-    assert!(v.get("error").is_none(), "the page failed: {v:#}");
-    v
-}
 
 /// Resident memory (KiB) of every process below `root`: (largest one, all together).
 fn tree_rss(root: u32) -> (u64, u64) {
