@@ -150,16 +150,18 @@ fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
         // The first line on stdout, after the server is accepting: tests and scripts read
         // the real port from it. The second is the link to give complainants (the foundation
         // publishes it with the fingerprint, out of band; the page checks the keyring by it).
-        // One write, so a reader that takes the first line and closes the pipe is not
-        // answered with EPIPE on the second.
+        // Formatted first and written with one call (`write!` straight to stdout would
+        // write line by line), so a reader that takes the first line and closes the pipe
+        // has both already. A closed stdout is no reason to stop serving: it is only logged.
         let root = amanat_protocol::keyring::Fingerprint::of(&config.root_key);
         let compact: String = root.to_string().chars().filter(|c| *c != '-').collect();
-        let mut out = std::io::stdout().lock();
-        write!(
-            out,
+        let banner = format!(
             "listening on https://{addr}\nsubmission page: https://{addr}/#root={compact}\n"
-        )?;
-        out.flush()?;
+        );
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+            tracing::warn!("cannot write the listening address to stdout: {e}");
+        }
         drop(out);
         tracing::info!("serving");
         server.await?;
