@@ -13,6 +13,7 @@ pub mod keyring;
 pub mod log;
 pub mod padding;
 pub mod pow;
+pub mod time;
 #[cfg(feature = "tls-pin")]
 pub mod tls_pin;
 pub mod web;

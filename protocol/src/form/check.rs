@@ -44,17 +44,13 @@ impl Date {
 
     /// The date of a Unix time, in UTC.
     pub fn from_unix(secs: i64) -> Date {
-        // Howard Hinnant's civil_from_days.
-        let z = secs.div_euclid(86_400) + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as u32;
-        Date { year, month, day }
+        let t = crate::time::Utc::from_unix(secs);
+        // Dates before year 0 or after 4 294 967 295 are not the dates of any form.
+        Date {
+            year: u32::try_from(t.year).unwrap_or(0),
+            month: t.month,
+            day: t.day,
+        }
     }
 
     /// Today, in UTC, from the system clock.

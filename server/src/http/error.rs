@@ -272,33 +272,12 @@ fn stale_message(sent: i64, current: i64, last: Option<&LastChange>) -> String {
             format!(
                 "{} {change} at {} (version {current})",
                 l.by,
-                utc_minute(l.at)
+                amanat_protocol::time::utc_minute(l.at)
             )
         }
         None => format!("The case is at version {current}"),
     };
     format!("{what}; you saw version {sent}. Reload the case and decide again.")
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian; days to civil date after
-/// Howard Hinnant's `civil_from_days`), so the server needs no date library for one sentence.
-fn utc_minute(at: i64) -> String {
-    let days = at.div_euclid(86_400);
-    let secs = at.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
 }
 
 fn capitalise(s: &str) -> String {
@@ -385,14 +364,6 @@ pub fn json_errors<B: MessageBody + 'static>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn utc_minutes_are_civil_dates() {
-        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc_minute(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(utc_minute(1_795_430_459), "2026-11-23 10:40 UTC");
-        assert_eq!(utc_minute(-1), "1969-12-31 23:59 UTC");
-    }
 
     #[test]
     fn a_stale_write_is_told_who_changed_what_and_when() {
