@@ -1,14 +1,15 @@
 //! `amanat`: the client for complainants, staff, admins and auditors.
 //! Everything secret is encrypted or decrypted here, on the person's own device.
 
-mod api;
 mod cli;
 mod commands;
 mod error;
 mod i18n;
 mod progress;
 mod secrets;
-pub mod upload;
+
+// The client library does the work; these names keep `crate::api::…` paths short.
+use amanat_client::{api, upload};
 
 use std::process::ExitCode;
 
@@ -33,20 +34,17 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Submit(args) => commands::submit::run(&args),
         Command::Inbox(args) => {
-            let endpoint = api::Endpoint::new(
-                &args.server.server,
-                args.server.server_cert.as_deref(),
-                args.server.proxy.as_deref(),
-            )?;
-            let root = amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?;
+            let foundation = amanat_client::complainant::Foundation {
+                endpoint: api::Endpoint::new(
+                    &args.server.server,
+                    args.server.server_cert.as_deref(),
+                    args.server.proxy.as_deref(),
+                )?,
+                root: amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?,
+                min_keyring_version: args.root.min_keyring_version,
+            };
             let codename = commands::codename::read_codename(args.codename_stdin)?;
-            commands::inbox::run(
-                &endpoint,
-                root,
-                args.root.min_keyring_version,
-                codename,
-                args.save.as_deref(),
-            )
+            commands::inbox::run(&foundation, codename, args.save.as_deref())
         }
         Command::Codename(CodenameCommand::Check { stdin }) => commands::codename::check(stdin),
         Command::Staff(StaffCli::Core(cmd)) => commands::staff::run(&cmd),

@@ -1,13 +1,14 @@
 //! Progress on stderr for long transfers (uploads and staff downloads): a bar with bytes,
 //! rate and ETA on a terminal, a plain line every few seconds otherwise, nothing with
-//! `--quiet`.
+//! `--quiet`. It is the CLI's [`amanat_client::progress::Report`].
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use amanat_client::format_bytes;
+use amanat_client::progress::{self as lib, Reporter};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use crate::commands::format_bytes;
 
 /// Plain progress lines (stderr not a terminal) come this often.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
@@ -126,18 +127,38 @@ impl Progress {
     }
 }
 
-/// A reader that reports how far it has got, e.g. a document being downloaded.
-pub struct Reporting<'a, R> {
-    pub inner: R,
-    pub progress: &'a mut Progress,
-    pub read: u64,
+impl lib::Progress for Progress {
+    fn set(&mut self, offset: u64) {
+        Progress::set(self, offset)
+    }
+    fn note(&mut self, text: &str) {
+        Progress::note(self, text)
+    }
+    fn done(&mut self) {
+        Progress::done(self)
+    }
 }
 
-impl<R: Read> Read for Reporting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        self.progress.set(self.read);
-        Ok(n)
+/// Bars on a terminal, plain lines otherwise, nothing at all when `quiet`.
+pub struct Terminal {
+    pub quiet: bool,
+}
+
+impl lib::Report for Terminal {
+    fn transfer(
+        &self,
+        label: String,
+        done_word: &'static str,
+        total: u64,
+    ) -> Box<dyn lib::Progress> {
+        Box::new(Progress::new(label, done_word, total, self.quiet))
     }
+    fn notes(&self) -> Box<dyn lib::Progress> {
+        Box::new(Progress::notes_only(self.quiet))
+    }
+}
+
+/// The reporter for a command run with or without `--quiet`.
+pub fn terminal(quiet: bool) -> Reporter {
+    Arc::new(Terminal { quiet })
 }

@@ -299,6 +299,78 @@ fn collaboration_postgres() {
     }
 }
 
+/// A verdict counts if its signer was a reviewer when it was logged: removing that reviewer
+/// later changes neither the auditor's count nor the annex (one rule for both).
+#[test]
+fn a_verdict_outlives_its_reviewer_in_the_audit_and_the_report() {
+    let w = world(Backend::Sqlite);
+    let c = Cli::new();
+    let form = serde_json::json!({"version": 1, "language": "ru",
+        "identity": {"surname": privacy::canary("Тест"), "given_name": "Ерлан"}});
+    std::fs::write(c.path("appeal.json"), form.to_string()).unwrap();
+    std::fs::write(c.path("poa.pdf"), b"%PDF-1.4 signed power of attorney").unwrap();
+    let mut args = vec!["submit".to_owned()];
+    args.extend(w.srv());
+    args.extend(["--form".into(), "appeal.json".into()]);
+    args.extend(["--poa".into(), "poa.pdf".into()]);
+    let case = parse_submit(&c.ok(&args.iter().map(String::as_str).collect::<Vec<_>>())).case_id;
+    let detail = w
+        .server
+        .http()
+        .get(&format!("/v1/cases/{case}"), Some(&w.alice.token()));
+    let poa = detail.json.unwrap()["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "power-of-attorney")
+        .unwrap()["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.alice.cli.ok(&[
+        "staff",
+        "ack",
+        &case,
+        "--poa",
+        &poa,
+        "--accept",
+        "--key",
+        "staff.key",
+    ]);
+    w.foundation.remove_staff("alice");
+    w.foundation.publish(&w.server);
+
+    let mut audit = vec!["audit".to_owned(), "log".into(), "--json".into()];
+    audit.extend(w.srv());
+    let out = Cli::new().ok(&audit.iter().map(String::as_str).collect::<Vec<_>>());
+    let figures: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        figures["cases_with_acknowledged_power_of_attorney"], 1,
+        "{out}"
+    );
+    assert_eq!(figures["problems"], serde_json::json!([]), "{out}");
+
+    w.bob.cli.ok(&[
+        "staff",
+        "report",
+        "--out",
+        "r",
+        "--format",
+        "json",
+        "--key",
+        "staff.key",
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.bob.cli.path("r").join("figures.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["cases"], 1, "{report}");
+    assert_eq!(
+        report["follow_up"]["poa_not_acknowledged"],
+        serde_json::json!([]),
+        "alice's verdict was dropped after she left: {report}"
+    );
+}
+
 /// A wrong codename and a right one make the same requests, and the wrong one is told only
 /// "no such case".
 #[test]

@@ -7,15 +7,15 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use amanat_protocol::encoding::{b64, hex};
-use amanat_protocol::ids::DocumentId;
-use amanat_protocol::keyring::{Fingerprint, KeyringPin, Role, SignedKeyring, VerifiedKeyring};
+use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
 use amanat_protocol::log::entry::{CaseCommitment, Entry, Verdict};
 use amanat_protocol::log::merkle::{self, Hash};
 use amanat_protocol::log::note::NoteVerifier;
-use amanat_protocol::log::receipt::{Receipt, Verified};
 use amanat_protocol::wire::DocumentKind;
 use serde::Serialize;
+
+use amanat_client::log::{KeyringsInForce, Published, acknowledgement_counts, poa_key};
 
 use crate::api::{Api, Endpoint};
 use crate::cli::AuditCommand;
@@ -127,23 +127,7 @@ fn read_keyring_file(path: &Path, root: &Fingerprint) -> Result<VerifiedKeyring>
     Ok(signed.verify(root)?)
 }
 
-pub fn log_verifier(keyring: &VerifiedKeyring) -> Result<NoteVerifier> {
-    let log = keyring.keyring().log.as_ref().ok_or_else(|| {
-        CliError::new(format!(
-            "keyring version {} names no transparency log",
-            keyring.version()
-        ))
-        .hint("the admin adds it with `amanat admin keyring set-log`")
-    })?;
-    Ok(log.verifier()?)
-}
-
-pub fn verify_receipt(text: &str, verifier: &NoteVerifier) -> Result<Verified> {
-    let receipt = Receipt::parse(text).map_err(|e| CliError::new(e.to_string()))?;
-    receipt
-        .verify(verifier)
-        .map_err(|e| CliError::new(format!("INVALID RECEIPT: {e}")))
-}
+pub use amanat_client::receipt::{log_verifier, verify as verify_receipt};
 
 fn latest_checkpoint(api: &Api, verifier: &NoteVerifier) -> Result<Checkpoint> {
     let cp = SignedCheckpoint(api.log_checkpoint()?.checkpoint);
@@ -296,17 +280,6 @@ const POA: u8 = 2;
 const ACKNOWLEDGED: u8 = 4;
 const ACCEPTED: u8 = 8;
 
-/// A received power of attorney, as the 32-byte hash of (document, case, ciphertext hash):
-/// enough to check that an acknowledgement names one, in a third of the memory.
-fn poa_key(document: &DocumentId, case: &CaseCommitment, sha256: &Hash) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(document.as_bytes());
-    h.update(case);
-    h.update(sha256);
-    h.finalize().into()
-}
-
 pub fn audit_log(
     api: &Api,
     root: Fingerprint,
@@ -369,7 +342,7 @@ fn walk_log(
     let mut range = CompactRange::default();
     let mut cases: HashMap<CaseCommitment, u8> = HashMap::new();
     let mut poas: HashSet<Hash> = HashSet::new();
-    let mut in_force: Option<VerifiedKeyring> = None;
+    let mut in_force = KeyringsInForce::new(root);
     let mut index = 0u64;
     let mut problems = Vec::new();
 
@@ -416,7 +389,6 @@ fn walk_log(
                     i,
                     e,
                     api,
-                    &root,
                     &root_key,
                     &mut f,
                     &mut cases,
@@ -481,12 +453,11 @@ fn account(
     i: u64,
     e: Entry,
     api: &Api,
-    root: &Fingerprint,
     root_key: &ed25519_dalek::VerifyingKey,
     f: &mut Figures,
     cases: &mut HashMap<CaseCommitment, u8>,
     poas: &mut HashSet<Hash>,
-    in_force: &mut Option<VerifiedKeyring>,
+    in_force: &mut KeyringsInForce,
     problems: &mut Vec<String>,
 ) -> Result<()> {
     match e {
@@ -502,40 +473,21 @@ fn account(
                 _ => {}
             }
         }
-        Entry::PoaAcknowledged(a) => {
-            let reviewer_ok = in_force.as_ref().is_some_and(|k| {
-                k.keyring()
-                    .member_by_key(&a.ack.reviewer)
-                    .is_some_and(|m| m.has(Role::Reviewer))
-            });
-            if a.verify().is_err() {
-                problems.push(format!(
-                    "entry {i}: the acknowledgement's signature does not verify"
-                ));
-            } else if !reviewer_ok {
-                problems.push(format!(
-                    "entry {i}: an acknowledgement signed by key {} that was not a reviewer's in the keyring in force (version {})",
-                    b64(&a.ack.reviewer),
-                    in_force.as_ref().map(|k| k.version().to_string()).unwrap_or_else(|| "none".into())
-                ));
-            } else if !poas.contains(&poa_key(&a.ack.document, &a.ack.case, &a.ack.sha256)) {
-                problems.push(format!(
-                    "entry {i}: an acknowledgement of a power of attorney the log never received"
-                ));
-            } else if let Some(c) = cases.get_mut(&a.ack.case) {
-                // The latest verdict on a case's powers of attorney stands.
-                *c = match a.ack.verdict {
-                    Verdict::Accepted => *c | ACKNOWLEDGED | ACCEPTED,
-                    Verdict::Rejected(_) => (*c | ACKNOWLEDGED) & !ACCEPTED,
-                };
+        Entry::PoaAcknowledged(a) => match acknowledgement_counts(&a, in_force, poas) {
+            Err(why) => problems.push(format!("entry {i}: {why}")),
+            Ok(()) => {
+                if let Some(c) = cases.get_mut(&a.ack.case) {
+                    // The latest verdict on a case's powers of attorney stands.
+                    *c = match a.ack.verdict {
+                        Verdict::Accepted => *c | ACKNOWLEDGED | ACCEPTED,
+                        Verdict::Rejected(_) => (*c | ACKNOWLEDGED) & !ACCEPTED,
+                    };
+                }
             }
-        }
+        },
         Entry::StaffAction { actor, .. } => {
             f.staff_actions += 1;
-            let staff_ok = in_force
-                .as_ref()
-                .is_some_and(|k| k.keyring().member_by_key(&actor).is_some());
-            if !staff_ok {
+            if !in_force.member(&actor) {
                 problems.push(format!(
                     "entry {i}: a staff action by key {} that is in no keyring in force",
                     b64(&actor)
@@ -546,28 +498,27 @@ fn account(
             version,
             hash,
             published_at,
-        } => {
-            let signed = api.keyring_version(version)?;
-            match signed.verify(root) {
-                Ok(k) if *k.hash() == hash && k.version() == version => {
-                    if let Some(prev) = in_force.as_ref()
-                        && prev.version() >= version
-                    {
-                        problems.push(format!("entry {i}: keyring version {version} published after version {}", prev.version()));
-                    }
-                    f.keyrings.push(KeyringRecord {
-                        index: i,
-                        version,
-                        sha256: hex(&hash),
-                        published_at,
-                        reviewers: k.keyring().reviewers().map(|m| m.public.id.to_string()).collect(),
-                    });
-                    *in_force = Some(k);
+        } => match in_force.publish(api, version, &hash)? {
+            Published::InForce { keyring, after } => {
+                if let Some(prev) = after {
+                    problems.push(format!(
+                        "entry {i}: keyring version {version} published after version {prev}"
+                    ));
                 }
-                Ok(_) => problems.push(format!("entry {i}: keyring version {version} served by the server does not match the hash in the log")),
-                Err(e) => problems.push(format!("entry {i}: keyring version {version} does not verify against the root: {e}")),
+                f.keyrings.push(KeyringRecord {
+                    index: i,
+                    version,
+                    sha256: hex(&hash),
+                    published_at,
+                    reviewers: keyring
+                        .keyring()
+                        .reviewers()
+                        .map(|m| m.public.id.to_string())
+                        .collect(),
+                });
             }
-        }
+            Published::Refused(why) => problems.push(format!("entry {i}: {why}")),
+        },
         Entry::WebManifestPublished(m) => {
             if m.verify(root_key).is_err() {
                 problems.push(format!(

@@ -1,56 +1,22 @@
-//! Reviewers working the same caseload: status and assignment with optimistic concurrency,
-//! notes encrypted to every reviewer, replies encrypted to the complainant, and grants
-//! re-wrapped for a reviewer who joined later — always after checking the root-signed keyring.
+//! Reviewers working the same caseload, on the terminal: status and assignment (a stale
+//! version is refused and says who changed what), notes, replies, sharing. The rules and the
+//! cryptography are the client library's (`amanat_client::staff`); this module reads the
+//! arguments and says what was done.
 
 use std::io::Read;
 
-use amanat_protocol::envelope::{self, DocumentMeta};
-use amanat_protocol::grant;
-use amanat_protocol::ids::{CaseId, DocumentId, StaffId};
-use amanat_protocol::keyring::{Fingerprint, KeyringPin, Role, VerifiedKeyring};
+use amanat_client::staff::{self as flows, MAX_TEXT};
+use amanat_protocol::ids::StaffId;
 use amanat_protocol::keys::StaffKeys;
-use amanat_protocol::wire::{CaseStatus, DocumentKind, GrantPut, SetAssignee, SetStatus};
+use amanat_protocol::wire::{CaseStatus, DocumentKind};
 
-use crate::api::{Api, Failure};
+use crate::api::Api;
 use crate::commands::staff::SavedSession;
 use crate::error::{CliError, Result};
 
-/// Notes and replies larger than this are refused (they are text).
-pub const MAX_TEXT: usize = 256 * 1024;
-
-pub fn parse_case(case: &str) -> Result<CaseId> {
-    case.parse().map_err(|_| {
-        CliError::new(format!("{case:?} is not a case id"))
-            .hint("copy it from `amanat staff cases`")
-    })
-}
-
-pub fn verified_keyring(session: &SavedSession, api: &Api) -> Result<VerifiedKeyring> {
-    Ok(KeyringPin::new(Fingerprint::parse(&session.root)?).accept(&api.keyring()?)?)
-}
-
-/// The version to send: the one the person saw (`--version`), or the current one.
-fn version_of(api: &Api, case: CaseId, seen: Option<i64>) -> Result<i64> {
-    match seen {
-        Some(v) => Ok(v),
-        None => Ok(api.case(case)?.version),
-    }
-}
-
-fn conflict(f: Failure) -> CliError {
-    match f {
-        Failure::Api(e) if e.code == "stale_version" => CliError::new(format!("not changed: {}", e.message))
-            .hint("look at the case again (`amanat staff cases`) and decide whether your change still makes sense"),
-        other => other.into(),
-    }
-}
-
 pub fn set_status(api: &Api, case: &str, status: CaseStatus, seen: Option<i64>) -> Result<()> {
-    let case = parse_case(case)?;
-    let version = version_of(api, case, seen)?;
-    let s = api
-        .set_status(case, &SetStatus { status, version })
-        .map_err(conflict)?;
+    let case = flows::parse_case(case)?;
+    let s = flows::set_status(api, case, status, seen)?;
     println!("Case {case} is now {} (version {}).", s.status, s.version);
     Ok(())
 }
@@ -62,20 +28,10 @@ pub fn assign(
     to: Option<&str>,
     seen: Option<i64>,
 ) -> Result<()> {
-    let case = parse_case(case)?;
+    let case = flows::parse_case(case)?;
     let assignee = to.map(str::parse::<StaffId>).transpose()?;
-    if let Some(a) = &assignee {
-        let k = verified_keyring(session, api)?;
-        if !k.keyring().member(a).is_some_and(|m| m.has(Role::Reviewer)) {
-            return Err(CliError::new(format!(
-                "{a} is not a reviewer in the keyring"
-            )));
-        }
-    }
-    let version = version_of(api, case, seen)?;
-    let s = api
-        .set_assignee(case, &SetAssignee { assignee, version })
-        .map_err(conflict)?;
+    let keyring = session.keyring(api)?;
+    let s = flows::assign(api, &keyring, case, assignee.as_ref(), seen)?;
     match &s.assignee {
         Some(a) => println!("Case {case} is assigned to {a} (version {}).", s.version),
         None => println!("Case {case} is unassigned (version {}).", s.version),
@@ -83,8 +39,7 @@ pub fn assign(
     Ok(())
 }
 
-/// Encrypts `text` (notes: to every reviewer in the verified keyring; replies: to the case)
-/// and uploads it as a document of `kind`.
+/// Encrypts and uploads a note (to every reviewer) or a reply (to the complainant).
 pub fn post_text(
     api: &Api,
     session: &SavedSession,
@@ -93,46 +48,9 @@ pub fn post_text(
     kind: DocumentKind,
     text: &[u8],
 ) -> Result<()> {
-    let case = parse_case(case)?;
-    if text.is_empty() || text.len() > MAX_TEXT {
-        return Err(CliError::new(format!(
-            "the text must be 1 to {MAX_TEXT} bytes"
-        )));
-    }
-    let meta = DocumentMeta {
-        kind,
-        name: None,
-        media_type: "text/plain; charset=utf-8".into(),
-        length: text.len() as u64,
-    };
-    let ciphertext = match kind {
-        DocumentKind::Note => {
-            let k = verified_keyring(session, api)?;
-            let recipients: Vec<age::x25519::Recipient> = k
-                .keyring()
-                .reviewers()
-                .map(|m| m.public.age_recipient.parse::<age::x25519::Recipient>())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| CliError::new(format!("a reviewer's key is malformed: {e}")))?;
-            seal_to_many(&recipients, &meta, text)?
-        }
-        DocumentKind::Reply => {
-            let detail = api.case(case)?;
-            let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
-            envelope::seal(&identity.to_public(), &meta, text, Vec::new())?
-        }
-        other => {
-            return Err(CliError::new(format!(
-                "{other} is not text staff can write"
-            )));
-        }
-    };
-    let info = api.put_document(
-        case,
-        DocumentId::random(),
-        kind,
-        std::io::Cursor::new(ciphertext),
-    )?;
+    let case = flows::parse_case(case)?;
+    let keyring = session.keyring(api)?;
+    let info = flows::post_text(api, &keyring, keys, case, kind, text)?;
     println!(
         "{} added to case {case} ({} bytes of ciphertext).",
         if kind == DocumentKind::Note {
@@ -145,20 +63,7 @@ pub fn post_text(
     Ok(())
 }
 
-/// The envelope for several recipients (notes): same container and padding as documents.
-fn seal_to_many(
-    recipients: &[age::x25519::Recipient],
-    meta: &DocumentMeta,
-    text: &[u8],
-) -> Result<Vec<u8>> {
-    if recipients.is_empty() {
-        return Err(CliError::new("the keyring lists no reviewers"));
-    }
-    Ok(envelope::seal_multi(recipients, meta, text, Vec::new())?)
-}
-
-/// Reads a note or reply: standard input, or `$EDITOR` on a RAM-backed temporary file when
-/// standard input is a terminal.
+/// Reads a note or reply from standard input (typed, when it is a terminal).
 pub fn read_text() -> Result<Vec<u8>> {
     use std::io::IsTerminal;
     let mut buf = Vec::new();
@@ -172,37 +77,6 @@ pub fn read_text() -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Re-wraps the case key for `to`, after checking `to` is a reviewer in the root-signed keyring.
-pub fn share(
-    api: &Api,
-    keys: &StaffKeys,
-    case: CaseId,
-    to: &StaffId,
-    keyring: &VerifiedKeyring,
-) -> Result<()> {
-    let member = keyring
-        .keyring()
-        .member(to)
-        .filter(|m| m.has(Role::Reviewer))
-        .ok_or_else(|| {
-            CliError::new(format!(
-                "{to} is not a reviewer in keyring version {}",
-                keyring.version()
-            ))
-        })?;
-    let detail = api.case(case)?;
-    let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
-    let g = grant::wrap(case, &identity, member)?;
-    api.put_grant(
-        case,
-        to,
-        &GrantPut {
-            ciphertext: g.ciphertext,
-        },
-    )?;
-    Ok(())
-}
-
 pub fn share_one(
     api: &Api,
     session: &SavedSession,
@@ -210,10 +84,10 @@ pub fn share_one(
     case: &str,
     to: &str,
 ) -> Result<()> {
-    let case = parse_case(case)?;
+    let case = flows::parse_case(case)?;
     let to: StaffId = to.parse()?;
-    let keyring = verified_keyring(session, api)?;
-    share(api, keys, case, &to, &keyring)?;
+    let keyring = session.keyring(api)?;
+    flows::share(api, keys, case, &to, &keyring)?;
     println!("{to} can now open case {case}.");
     Ok(())
 }
@@ -221,22 +95,8 @@ pub fn share_one(
 /// Shares every case the caller can open with `to`.
 pub fn rekey(api: &Api, session: &SavedSession, keys: &StaffKeys, to: &str) -> Result<()> {
     let to: StaffId = to.parse()?;
-    let keyring = verified_keyring(session, api)?;
-    let mut shared = 0;
-    let mut skipped = 0;
-    for c in api.cases()? {
-        // Only the cases shared with the caller can be shared on.
-        match api.case(c.case_id) {
-            Ok(_) => {}
-            Err(Failure::Api(e)) if e.status == 404 => {
-                skipped += 1;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        }
-        share(api, keys, c.case_id, &to, &keyring)?;
-        shared += 1;
-    }
+    let keyring = session.keyring(api)?;
+    let (shared, skipped) = flows::rekey(api, keys, &to, &keyring)?;
     println!("Shared {shared} case(s) with {to}; {skipped} you cannot open yourself were skipped.");
     Ok(())
 }

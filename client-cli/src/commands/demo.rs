@@ -12,10 +12,12 @@ use amanat_protocol::encoding::b64;
 
 use crate::api::Endpoint;
 use crate::cli::{DemoArgs, RootArgs, ServerArgs, SessionArgs};
-use crate::commands::submit::{self, Outgoing, Source};
+use crate::commands::submit;
 use crate::commands::{admin, format_bytes, staff};
 use crate::error::{CliError, Result};
 use crate::secrets::PassphraseSource;
+use amanat_client::complainant::Foundation;
+use amanat_client::document::{self, Outgoing, Source};
 
 /// An invented person; nothing here is real.
 const FORM: &str = r#"{
@@ -179,8 +181,8 @@ fn journey(
     std::fs::write(&poa, format!("%PDF-1.4\n% scanned power of attorney of {SECRET_WORD}, passport N 0000000 (invented)\n"))
         .map_err(|e| CliError::file("write", &poa, e))?;
     let docs: Vec<Outgoing> = vec![
-        submit::form_doc(FORM, "(demo form)")?,
-        submit::file_doc(amanat_protocol::wire::DocumentKind::PowerOfAttorney, &poa)?,
+        document::form_json(FORM, "(demo form)")?,
+        document::file(amanat_protocol::wire::DocumentKind::PowerOfAttorney, &poa)?,
         Outgoing {
             meta: amanat_protocol::envelope::DocumentMeta {
                 kind: amanat_protocol::wire::DocumentKind::Attachment,
@@ -191,7 +193,19 @@ fn journey(
             source: Source::Memory((0..150_000u32).map(|i| (i % 251) as u8).collect()),
         },
     ];
-    let submitted = submit::submit(&endpoint, root.fingerprint(), 0, docs)?;
+    let foundation = Foundation {
+        endpoint: endpoint.clone(),
+        root: root.fingerprint(),
+        min_keyring_version: 0,
+    };
+    let submitted = submit::submit_with(
+        &foundation,
+        docs,
+        &amanat_client::upload::Settings {
+            resume_dir: None,
+            report: crate::progress::terminal(false),
+        },
+    )?;
 
     step(5, "What the server holds");
     let mut blobs = Vec::new();

@@ -4,20 +4,22 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::{BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use amanat_protocol::form::places::Place;
 use amanat_protocol::form::{AdminOutcome, AppealForm, EVENTS, Flag, Language};
 use amanat_protocol::grant;
 use amanat_protocol::ids::{CaseId, DocumentId};
-use amanat_protocol::keyring::{Fingerprint, KeyringPin, Role};
+use amanat_protocol::keyring::{Fingerprint, KeyringPin};
 use amanat_protocol::keys::{self, StaffKeys};
-use amanat_protocol::log::entry::{Entry, Verdict};
+use amanat_protocol::log::entry::Verdict;
 use amanat_protocol::wire::DocumentKind;
 use icu_collator::options::{CollatorOptions, Strength};
 use icu_collator::{Collator, CollatorBorrowed};
 use serde::Serialize;
+
+use amanat_client::log::Standing;
 
 use crate::api::Api;
 use crate::commands::staff::SavedSession;
@@ -27,8 +29,6 @@ use crate::i18n::Tr;
 
 /// Largest appeal form we decrypt (a form is JSON; anything bigger is not a form).
 const MAX_FORM: u64 = 4 * 1024 * 1024;
-/// Log entries per request.
-const PAGE: u64 = 100_000;
 
 /// One case as the reviewer sees it after decryption: nothing of it touches the disk.
 pub struct CaseData {
@@ -52,83 +52,17 @@ impl CaseData {
 pub fn load_cases(session: &SavedSession, keys: &StaffKeys) -> Result<Vec<CaseData>> {
     let api = session.api()?;
     let root = Fingerprint::parse(&session.root)?;
-    let keyring = KeyringPin::new(root).accept(&api.keyring()?)?;
-    let verdicts = verdicts(&api, |key| {
-        keyring
-            .keyring()
-            .member_by_key(key)
-            .is_some_and(|m| m.has(Role::Reviewer))
-    })?;
+    // Checked first, so a foreign keyring stops the report before anything is decrypted.
+    KeyringPin::new(root).accept(&api.keyring()?)?;
+    // The audit's rule: a verdict counts if its signer was a reviewer when it was logged.
+    let verdicts = amanat_client::log::verdicts(&api, root)?;
     let mut out = Vec::new();
     let mut not_granted = 0;
     for summary in api.cases()? {
-        let case = summary.case_id;
-        // Every reviewer sees the list, but opens only the cases shared with them.
-        let detail = match api.case(case) {
-            Ok(d) => d,
-            Err(crate::api::Failure::Api(e)) if e.status == 404 => {
-                not_granted += 1;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
-        let commitment = keys::commitment_for(&identity, &case)?;
-        if commitment != detail.commitment {
-            return Err(CliError::new(format!(
-                "case {case}: its log commitment does not match its key; the server or the complainant's client is misbehaving"
-            )));
+        match load_case(&api, keys, summary.case_id, &verdicts)? {
+            Some(c) => out.push(c),
+            None => not_granted += 1,
         }
-        let poas: Vec<(DocumentId, [u8; 32])> = detail
-            .documents
-            .iter()
-            .filter(|d| d.kind == DocumentKind::PowerOfAttorney)
-            .map(|d| (d.document_id, d.sha256))
-            .collect();
-        // The latest appeal form stands (a complainant may send a corrected one).
-        let latest_form = detail
-            .documents
-            .iter()
-            .filter(|d| d.kind == DocumentKind::AppealForm)
-            .max_by_key(|d| d.received_at);
-        let (mut form, mut form_error) = (None, None);
-        if let Some(doc) = latest_form {
-            let body = api.document(case, doc.document_id)?;
-            match amanat_protocol::envelope::open_to_vec(&identity, body, MAX_FORM) {
-                Err(e) => form_error = Some(format!("did not decrypt: {e}")),
-                Ok((meta, bytes)) if meta.kind != DocumentKind::AppealForm => {
-                    form_error = Some(format!("inside it is a {}, not a form", meta.kind));
-                    drop(bytes);
-                }
-                Ok((_, bytes)) => match std::str::from_utf8(&bytes)
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| {
-                        AppealForm::from_json(t).map_err(|p| {
-                            p.iter()
-                                .map(|p| p.to_string())
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                    }) {
-                    Ok(f) => form = Some(f),
-                    Err(e) => form_error = Some(e),
-                },
-            }
-        }
-        // Only a verdict on one of this case's own powers of attorney counts.
-        let verdict = verdicts
-            .get(&commitment)
-            .filter(|(doc, sha, _)| poas.iter().any(|(d, s)| d == doc && s == sha))
-            .map(|(_, _, v)| *v);
-        let flags = form.as_ref().map(AppealForm::flags).unwrap_or_default();
-        out.push(CaseData {
-            case_id: case,
-            form,
-            form_error,
-            has_poa: !poas.is_empty(),
-            verdict,
-            flags,
-        });
     }
     if not_granted > 0 {
         eprintln!(
@@ -138,58 +72,76 @@ pub fn load_cases(session: &SavedSession, keys: &StaffKeys) -> Result<Vec<CaseDa
     Ok(out)
 }
 
-type Verdicts = HashMap<[u8; 32], (DocumentId, [u8; 32], Verdict)>;
-
-/// The latest signed verdict per case commitment, from the whole log. Only
-/// acknowledgements whose signature verifies and whose key `is_reviewer` are counted.
-fn verdicts(api: &Api, is_reviewer: impl Fn(&[u8; 32]) -> bool) -> Result<Verdicts> {
-    let mut out = HashMap::new();
-    let mut start = 0u64;
-    loop {
-        let body = api.log_entries(start, PAGE)?;
-        let mut r = BufReader::with_capacity(256 * 1024, body);
-        let mut got = 0u64;
-        loop {
-            let mut len = [0u8; 4];
-            if !read_exact_or_eof(&mut r, &mut len)? {
-                break;
+/// Fetches and decrypts one case: its latest appeal form, its powers of attorney and the
+/// verdict that stands on them. `None` if the case is not shared with the caller.
+pub fn load_case(
+    api: &Api,
+    keys: &StaffKeys,
+    case: CaseId,
+    verdicts: &HashMap<[u8; 32], Standing>,
+) -> Result<Option<CaseData>> {
+    let detail = match api.case(case) {
+        Ok(d) => d,
+        Err(crate::api::Failure::Api(e)) if e.status == 404 => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
+    let commitment = keys::commitment_for(&identity, &case)?;
+    if commitment != detail.commitment {
+        return Err(CliError::new(format!(
+            "case {case}: its log commitment does not match its key; the server or the complainant's client is misbehaving"
+        )));
+    }
+    let poas: Vec<(DocumentId, [u8; 32])> = detail
+        .documents
+        .iter()
+        .filter(|d| d.kind == DocumentKind::PowerOfAttorney)
+        .map(|d| (d.document_id, d.sha256))
+        .collect();
+    // The latest appeal form stands (a complainant may send a corrected one).
+    let latest_form = detail
+        .documents
+        .iter()
+        .filter(|d| d.kind == DocumentKind::AppealForm)
+        .max_by_key(|d| d.received_at);
+    let (mut form, mut form_error) = (None, None);
+    if let Some(doc) = latest_form {
+        let body = api.document(case, doc.document_id)?;
+        match amanat_protocol::envelope::open_to_vec(&identity, body, MAX_FORM) {
+            Err(e) => form_error = Some(format!("did not decrypt: {e}")),
+            Ok((meta, bytes)) if meta.kind != DocumentKind::AppealForm => {
+                form_error = Some(format!("inside it is a {}, not a form", meta.kind));
+                drop(bytes);
             }
-            let len = u32::from_be_bytes(len) as usize;
-            if len > 4096 {
-                return Err(CliError::new("the log stream is malformed")
-                    .hint("check the log with `amanat audit log`"));
-            }
-            let mut entry = vec![0u8; len];
-            if !read_exact_or_eof(&mut r, &mut entry)? {
-                return Err(CliError::new("the log stream ends inside an entry"));
-            }
-            got += 1;
-            if let Ok(Entry::PoaAcknowledged(a)) = Entry::decode(&entry)
-                && a.verify().is_ok()
-                && is_reviewer(&a.ack.reviewer)
-            {
-                out.insert(a.ack.case, (a.ack.document, a.ack.sha256, a.ack.verdict));
-            }
-        }
-        start += got;
-        if got < PAGE {
-            return Ok(out);
+            Ok((_, bytes)) => match std::str::from_utf8(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|t| {
+                    AppealForm::from_json(t).map_err(|p| {
+                        p.iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                }) {
+                Ok(f) => form = Some(f),
+                Err(e) => form_error = Some(e),
+            },
         }
     }
-}
-
-fn read_exact_or_eof(r: &mut impl Read, buf: &mut [u8]) -> Result<bool> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) if n == 0 => return Ok(false),
-            Ok(0) => return Err(CliError::new("the log stream ends inside an entry")),
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(CliError::new(format!("reading the log failed: {e}"))),
-        }
-    }
-    Ok(true)
+    // Only a verdict on one of this case's own powers of attorney counts.
+    let verdict = verdicts
+        .get(&commitment)
+        .filter(|v| poas.iter().any(|(d, s)| *d == v.document && *s == v.sha256))
+        .map(|v| v.verdict);
+    let flags = form.as_ref().map(AppealForm::flags).unwrap_or_default();
+    Ok(Some(CaseData {
+        case_id: case,
+        form,
+        form_error,
+        has_poa: !poas.is_empty(),
+        verdict,
+        flags,
+    }))
 }
 
 /// A line of the annex: only what the person agreed to publish.
@@ -387,9 +339,56 @@ pub fn parse_formats(list: &[String]) -> Result<Vec<Format>> {
 pub fn run_args(args: &crate::cli::ReportArgs) -> Result<()> {
     let lang = crate::i18n::choose(args.lang.as_deref())?;
     let formats = parse_formats(&args.format)?;
-    let session = SavedSession::load(&args.session)?;
+    let session = crate::commands::staff::load_session(&args.session)?;
     let keys = crate::commands::staff::load_keys(&args.key)?;
     run(&session, &keys, &args.out, &formats, args.encrypt, lang).map(|_| ())
+}
+
+/// Writes the annex and figures in `formats` into the new folder `out`, each file sealed to
+/// the reviewer's own key with `encrypt`.
+pub fn write(
+    f: &Figures,
+    tr: &Tr,
+    keys: &StaffKeys,
+    out: &Path,
+    formats: &[Format],
+    encrypt: bool,
+) -> Result<Vec<String>> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for format in formats {
+        match format {
+            Format::Md => {
+                files.push(("annex.md".into(), render_md(f, tr).into_bytes()));
+                files.push(("follow-up.md".into(), follow_up_md(f, tr).into_bytes()));
+            }
+            Format::Csv => {
+                files.push(("annex.csv".into(), annex_csv(f).into_bytes()));
+                files.push(("figures.csv".into(), figures_csv(f).into_bytes()));
+                files.push(("follow-up.csv".into(), follow_up_csv(f).into_bytes()));
+            }
+            Format::Html => files.push(("annex.html".into(), render_html(f, tr).into_bytes())),
+            Format::Json => files.push((
+                "figures.json".into(),
+                serde_json::to_vec_pretty(f).map_err(|e| CliError::new(e.to_string()))?,
+            )),
+        }
+    }
+    prepare_dir(out)?;
+    let recipient = keys.identity().to_public();
+    let mut names = Vec::new();
+    for (name, bytes) in files {
+        let name = if encrypt {
+            let sealed = seal(&recipient, &bytes)?;
+            let name = format!("{name}.age");
+            write_private(&out.join(&name), &sealed, false)?;
+            name
+        } else {
+            write_private(&out.join(&name), &bytes, false)?;
+            name
+        };
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// `amanat staff report`.
@@ -405,35 +404,7 @@ pub fn run(
     let cases = load_cases(session, keys)?;
     let f = figures(&cases, &tr)?;
     drop(cases);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for format in formats {
-        match format {
-            Format::Md => {
-                files.push(("annex.md".into(), render_md(&f, &tr).into_bytes()));
-                files.push(("follow-up.md".into(), follow_up_md(&f, &tr).into_bytes()));
-            }
-            Format::Csv => {
-                files.push(("annex.csv".into(), annex_csv(&f).into_bytes()));
-                files.push(("figures.csv".into(), figures_csv(&f).into_bytes()));
-                files.push(("follow-up.csv".into(), follow_up_csv(&f).into_bytes()));
-            }
-            Format::Html => files.push(("annex.html".into(), render_html(&f, &tr).into_bytes())),
-            Format::Json => files.push((
-                "figures.json".into(),
-                serde_json::to_vec_pretty(&f).map_err(|e| CliError::new(e.to_string()))?,
-            )),
-        }
-    }
-    prepare_dir(out)?;
-    let recipient = keys.identity().to_public();
-    for (name, bytes) in files {
-        if encrypt {
-            let sealed = seal(&recipient, &bytes)?;
-            write_private(&out.join(format!("{name}.age")), &sealed, false)?;
-        } else {
-            write_private(&out.join(&name), &bytes, false)?;
-        }
-    }
+    write(&f, &tr, keys, out, formats, encrypt)?;
     println!(
         "{}",
         tr.get_args(
@@ -796,7 +767,7 @@ pub fn bar_chart(title: &str, rows: &[(String, u64)]) -> String {
     s
 }
 
-fn render_html(f: &Figures, tr: &Tr) -> String {
+pub fn render_html(f: &Figures, tr: &Tr) -> String {
     let mut s = String::new();
     let _ = write!(
         s,

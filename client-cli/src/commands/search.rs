@@ -116,7 +116,7 @@ pub fn search(cases: &[CaseData], query: &str) -> Vec<Hit> {
 /// `amanat staff search` from its arguments.
 pub fn run_args(args: &crate::cli::SearchArgs) -> Result<()> {
     let tr = Tr::new(crate::i18n::choose(args.lang.as_deref())?)?;
-    let session = SavedSession::load(&args.session)?;
+    let session = crate::commands::staff::load_session(&args.session)?;
     let keys = crate::commands::staff::load_keys(&args.key)?;
     run(&session, &keys, &args.query.join(" "), &tr)
 }

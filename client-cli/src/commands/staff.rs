@@ -4,86 +4,54 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use amanat_protocol::envelope::{self, DocumentMeta};
-use amanat_protocol::grant;
+use amanat_client::staff::{self as flows, SignedIn};
+use amanat_protocol::envelope::DocumentMeta;
 use amanat_protocol::ids::{CaseId, DocumentId};
-use amanat_protocol::keyring::{Fingerprint, KeyringPin};
-use amanat_protocol::keys;
+use amanat_protocol::keyring::Fingerprint;
 use amanat_protocol::keys::StaffKeys;
-use amanat_protocol::log::entry::{Acknowledgement, Entry, Verdict};
-use amanat_protocol::wire::{AckRequest, CaseStatus, VerdictWire};
-use amanat_protocol::wire::{DocumentKind, Principal};
-use serde::{Deserialize, Serialize};
+use amanat_protocol::log::entry::Verdict;
+use amanat_protocol::wire::{CaseStatus, DocumentKind};
+
+pub use amanat_client::staff::Session as SavedSession;
 
 use crate::api::{Api, Endpoint};
 use crate::cli::{RootArgs, ServerArgs, SessionArgs, StaffCommand, StaffKeyArgs};
 use crate::commands::{collab, format_bytes, format_time, write_private};
 use crate::error::{CliError, Result};
-use crate::progress::{Progress, Reporting};
+use crate::progress::Progress;
 use crate::secrets::PassphraseSource;
 
-/// What `staff login` keeps between commands: where the server is, how to trust it, and a
-/// short-lived token. Staff devices are trusted while unlocked (see the threat model).
-#[derive(Serialize, Deserialize)]
-pub struct SavedSession {
-    pub server: String,
-    pub server_cert: Option<String>,
-    pub proxy: Option<String>,
-    pub root: String,
-    pub staff_id: String,
-    pub token: String,
-    pub expires_at: i64,
+/// Where `staff login` keeps the session between commands (staff devices are trusted while
+/// unlocked; see the threat model): `--session FILE`, or the XDG state folder.
+pub fn session_path(args: &SessionArgs) -> Result<PathBuf> {
+    if let Some(p) = &args.session {
+        return Ok(p.clone());
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .ok_or_else(|| {
+            CliError::new("cannot tell where to keep the session").hint("pass --session FILE")
+        })?;
+    Ok(base.join("amanat").join("staff-session.json"))
 }
 
-impl SavedSession {
-    pub fn path(args: &SessionArgs) -> Result<PathBuf> {
-        if let Some(p) = &args.session {
-            return Ok(p.clone());
-        }
-        let base = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-            .ok_or_else(|| {
-                CliError::new("cannot tell where to keep the session").hint("pass --session FILE")
-            })?;
-        Ok(base.join("amanat").join("staff-session.json"))
+/// The session `staff login` saved, if it has not expired.
+pub fn load_session(args: &SessionArgs) -> Result<SavedSession> {
+    let path = session_path(args)?;
+    let bytes = fs::read(&path).map_err(|_| {
+        CliError::new("you are not signed in")
+            .hint("run `amanat staff login --key … --server … --root …` first")
+    })?;
+    let s: SavedSession = serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::new(format!("{} is damaged: {e}", path.display())).hint("sign in again")
+    })?;
+    if s.expires_at <= amanat_client::now() {
+        return Err(
+            CliError::new("your session has expired").hint("run `amanat staff login` again")
+        );
     }
-
-    pub fn load(args: &SessionArgs) -> Result<Self> {
-        let path = Self::path(args)?;
-        let bytes = fs::read(&path).map_err(|_| {
-            CliError::new("you are not signed in")
-                .hint("run `amanat staff login --key … --server … --root …` first")
-        })?;
-        let s: SavedSession = serde_json::from_slice(&bytes).map_err(|e| {
-            CliError::new(format!("{} is damaged: {e}", path.display())).hint("sign in again")
-        })?;
-        let now = now();
-        if s.expires_at <= now {
-            return Err(
-                CliError::new("your session has expired").hint("run `amanat staff login` again")
-            );
-        }
-        Ok(s)
-    }
-
-    pub fn api(&self) -> Result<Api> {
-        let endpoint = Endpoint::new(
-            &self.server,
-            self.server_cert.as_deref(),
-            self.proxy.as_deref(),
-        )?;
-        let mut api = Api::connect(&endpoint)?;
-        api.set_token(self.token.clone());
-        Ok(api)
-    }
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Ok(s)
 }
 
 pub fn load_keys(args: &StaffKeyArgs) -> Result<StaffKeys> {
@@ -143,57 +111,33 @@ pub fn login(
     root: &RootArgs,
     session: &SessionArgs,
 ) -> Result<SavedSession> {
-    let fingerprint = Fingerprint::parse(&root.root)?;
     let endpoint = Endpoint::new(
         &server.server,
         server.server_cert.as_deref(),
         server.proxy.as_deref(),
     )?;
-    let mut api = Api::connect(&endpoint)?;
-    // Check the keyring first: signing in to a server that serves a foreign keyring is a
-    // sign of the wrong server (or a hostile one).
-    let mut pin = KeyringPin::new(fingerprint).with_min_version(root.min_keyring_version);
-    let verified = pin.accept(&api.keyring()?)?;
-    if verified.keyring().member(keys.id()).is_none() {
-        return Err(CliError::new(format!(
-            "{} is not in the foundation's keyring (version {})",
-            keys.id(),
-            verified.version()
-        ))
-        .hint("ask the admin to add you and publish the keyring"));
-    }
-    let s = api.login(keys.signing())?;
-    let roles = match &s.principal {
-        Principal::Staff { roles, .. } => roles
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        Principal::Case { .. } => {
-            return Err(CliError::new(
-                "the server answered with a complainant session for a staff key",
-            ));
-        }
-    };
-    let saved = SavedSession {
-        server: endpoint.url.clone(),
-        server_cert: server.server_cert.clone(),
-        proxy: server.proxy.clone(),
-        root: fingerprint.to_string(),
-        staff_id: keys.id().to_string(),
-        token: s.token,
-        expires_at: s.expires_at,
-    };
-    let path = SavedSession::path(session)?;
+    let SignedIn {
+        session: saved,
+        roles,
+    } = flows::login(
+        keys,
+        &endpoint,
+        server.server_cert.as_deref(),
+        Fingerprint::parse(&root.root)?,
+        root.min_keyring_version,
+    )?;
+    let path = session_path(session)?;
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
     }
     let json = serde_json::to_vec(&saved).map_err(|e| CliError::new(e.to_string()))?;
     write_private(&path, &json, true)?;
+    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
     println!(
-        "Signed in as {} ({roles}) until {}.",
+        "Signed in as {} ({}) until {}.",
         keys.id(),
-        format_time(s.expires_at)
+        roles.join(", "),
+        format_time(saved.expires_at)
     );
     Ok(saved)
 }
@@ -220,7 +164,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             login(&keys, server, root, session).map(|_| ())
         }
         StaffCommand::AckBatch { file, key, session } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             ack_batch(&s, &keys, file)
         }
@@ -231,7 +175,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             session,
         } => {
             let status: CaseStatus = status.parse()?;
-            collab::set_status(&SavedSession::load(session)?.api()?, case, status, *version)
+            collab::set_status(&load_session(session)?.api()?, case, status, *version)
         }
         StaffCommand::Assign {
             case,
@@ -240,7 +184,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             version,
             session,
         } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             collab::assign(&s.api()?, &s, case, to.as_deref(), *version)
         }
         StaffCommand::Note { case, key, session } | StaffCommand::Reply { case, key, session } => {
@@ -249,7 +193,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             } else {
                 DocumentKind::Reply
             };
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             let text = collab::read_text()?;
             collab::post_text(&s.api()?, &s, &keys, case, kind, &text)
@@ -260,18 +204,18 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             key,
             session,
         } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             collab::share_one(&s.api()?, &s, &keys, case, to)
         }
         StaffCommand::Rekey { to, key, session } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             collab::rekey(&s.api()?, &s, &keys, to)
         }
         StaffCommand::Logout { session } => {
-            let path = SavedSession::path(session)?;
-            if let Ok(s) = SavedSession::load(session) {
+            let path = session_path(session)?;
+            if let Ok(s) = load_session(session) {
                 let _ = s
                     .api()
                     .and_then(|mut api| api.logout().map_err(CliError::from));
@@ -286,7 +230,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             Ok(())
         }
         StaffCommand::Cases { session } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             cases(&s.api()?)
         }
         StaffCommand::Ack {
@@ -297,7 +241,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             key,
             session,
         } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             let verdict = match verdict.reject {
                 Some(reason) => Verdict::Rejected(reason),
@@ -312,7 +256,7 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             key,
             session,
         } => {
-            let s = SavedSession::load(session)?;
+            let s = load_session(session)?;
             let keys = load_keys(key)?;
             open(&s.api()?, &keys, case, out, *quiet).map(|_| ())
         }
@@ -337,66 +281,19 @@ pub fn ack(
         CliError::new(format!("{poa:?} is not a document id"))
             .hint("`amanat staff open` lists them")
     })?;
-    let detail = api.case(case)?;
-    let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
-    let commitment = keys::commitment_for(&identity, &case)?;
-    if commitment != detail.commitment {
-        return Err(CliError::new(
-            "the case's log commitment does not match its key; not signing (the complainant's client or the server is misbehaving)",
-        ));
-    }
-    let info = detail
-        .documents
-        .iter()
-        .find(|d| d.document_id == doc)
-        .ok_or_else(|| CliError::new(format!("case {case} has no document {doc}")))?;
-    if info.kind != DocumentKind::PowerOfAttorney {
-        return Err(CliError::new(format!(
-            "document {doc} is a {}, not a power of attorney",
-            info.kind
-        )));
-    }
-    let statement = Acknowledgement {
-        case: commitment,
-        document: doc,
-        sha256: info.sha256,
-        verdict,
-        reviewer: keys.signing().verifying_key().to_bytes(),
-        signed_at: now(),
-    };
-    let signed = statement.sign(keys.signing());
-    let request = AckRequest {
-        document_id: doc,
-        verdict: match verdict {
-            Verdict::Accepted => VerdictWire::Accepted,
-            Verdict::Rejected(reason) => VerdictWire::Rejected { reason },
-        },
-        signed_at: signed.ack.signed_at,
-        signature: signed.signature.to_vec(),
-    };
-    let recorded = api.acknowledge(case, &request)?;
-    let keyring = KeyringPin::new(Fingerprint::parse(&session.root)?).accept(&api.keyring()?)?;
-    let verified = crate::commands::audit::verify_receipt(
-        &recorded.receipt,
-        &crate::commands::audit::log_verifier(&keyring)?,
-    )?;
-    if verified.entry != Entry::PoaAcknowledged(signed) {
-        return Err(CliError::new(
-            "the server logged something other than your acknowledgement",
-        ));
-    }
+    let done = flows::acknowledge(&api, session, keys, case, doc, verdict)?;
     println!(
         "Logged as entry {} of the transparency log: {}.",
-        verified.index,
-        crate::commands::audit::describe(&verified.entry)
+        done.verified.index,
+        crate::commands::audit::describe(&done.verified.entry)
     );
     if let Some(path) = receipt_out {
-        write_private(path, recorded.receipt.as_bytes(), false)?;
+        write_private(path, done.receipt.as_bytes(), false)?;
         println!("Receipt saved to {}.", path.display());
     } else if !quiet {
-        print!("{}", recorded.receipt);
+        print!("{}", done.receipt);
     }
-    Ok(recorded.receipt)
+    Ok(done.receipt)
 }
 
 /// Runs every verdict in `file` with one unlock of the key; reports each line and fails at
@@ -472,26 +369,15 @@ pub fn open(
     out: &Path,
     quiet: bool,
 ) -> Result<Vec<(DocumentMeta, PathBuf)>> {
-    let case: CaseId = case.parse().map_err(|_| {
-        CliError::new(format!("{case:?} is not a case id"))
-            .hint("copy it from `amanat staff cases`")
-    })?;
-    let detail = api.case(case)?;
-    let case_identity = grant::unwrap(case, &detail.grant, keys.identity())?;
+    let case = flows::parse_case(case)?;
+    let opened = flows::open_case(api, keys, case)?;
     prepare_out_dir(out)?;
     let mut written = Vec::new();
-    for (n, doc) in detail.documents.iter().enumerate() {
-        let resp = api.document(case, doc.document_id)?;
+    for (n, doc) in opened.detail.documents.iter().enumerate() {
         let mut tmp = tempfile::Builder::new()
             .prefix(".amanat-")
             .tempfile_in(out)
             .map_err(|e| CliError::file("write into", out, e))?;
-        // Notes are encrypted to the reviewers, everything else to the case.
-        let identity: &dyn age::Identity = if doc.kind == DocumentKind::Note {
-            keys.identity()
-        } else {
-            &case_identity
-        };
         // Large documents (videos) show progress; a form or a scan is there at once.
         let mut progress = if doc.length > crate::upload::CHUNK as u64 {
             Progress::new(
@@ -503,42 +389,22 @@ pub fn open(
         } else {
             Progress::notes_only(true)
         };
-        let reader = Reporting {
-            inner: resp,
-            progress: &mut progress,
-            read: 0,
-        };
-        let opened = envelope::open(identity, reader, tmp.as_file_mut());
-        if opened.is_ok() {
-            progress.done();
-        }
-        let meta = match opened {
+        let Some(meta) =
+            flows::decrypt_document(api, keys, &opened, doc, tmp.as_file_mut(), &mut progress)?
+        else {
             // Notes are sealed to the reviewers of the day: one from before you joined is
             // not yours to read. Say so and go on.
-            Err(amanat_protocol::Error::NotForUs) if doc.kind == DocumentKind::Note => {
-                println!(
-                    "  (a note from {} that was written before you could read this case; it is not encrypted to you)",
-                    format_time(doc.received_at)
-                );
-                continue;
-            }
-            other => other,
-        }
-        .map_err(|e| {
-            CliError::new(format!("document {} did not decrypt: {e}", doc.document_id))
-                .hint("the ciphertext was damaged or altered; nothing from it was kept")
-        })?;
-        if meta.kind != doc.kind {
-            return Err(CliError::new(format!(
-                "document {} claims to be a {} inside but the server lists it as a {}: the server may be misbehaving",
-                doc.document_id, meta.kind, doc.kind
-            )));
-        }
+            println!(
+                "  (a note from {} that was written before you could read this case; it is not encrypted to you)",
+                format_time(doc.received_at)
+            );
+            continue;
+        };
         let name = format!(
             "{:02}-{}{}",
             n + 1,
             meta.kind,
-            safe_suffix(meta.name.as_deref(), &meta.media_type)
+            flows::safe_suffix(meta.name.as_deref(), &meta.media_type)
         );
         let path = out.join(&name);
         tmp.persist_noclobber(&path)
@@ -600,55 +466,4 @@ fn prepare_out_dir(out: &Path) -> Result<()> {
             .map_err(|e| CliError::file("protect", out, e))?;
     }
     Ok(())
-}
-
-/// The file name a complainant gave is untrusted: keep only a tame version of it, never a
-/// path, so a document cannot write outside the folder.
-fn safe_suffix(name: Option<&str>, media_type: &str) -> String {
-    let cleaned: String = name
-        .and_then(|n| n.rsplit(['/', '\\']).next())
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| {
-            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .take(80)
-        .collect::<String>()
-        .trim_start_matches('.')
-        .trim()
-        .to_owned();
-    if !cleaned.is_empty() {
-        return format!("-{cleaned}");
-    }
-    match media_type {
-        "application/json" => ".json".into(),
-        "application/pdf" => ".pdf".into(),
-        "image/jpeg" => ".jpg".into(),
-        "image/png" => ".png".into(),
-        "video/mp4" => ".mp4".into(),
-        _ => ".bin".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_suffix;
-
-    #[test]
-    fn hostile_names_stay_in_the_folder() {
-        assert_eq!(safe_suffix(Some("../../.bashrc"), "text/plain"), "-bashrc");
-        assert_eq!(safe_suffix(Some("/etc/passwd"), "x"), "-passwd");
-        assert_eq!(safe_suffix(Some("a\\b\u{0}c.pdf"), "x"), "-bc.pdf");
-        assert_eq!(safe_suffix(Some(".."), "application/pdf"), ".pdf");
-        assert_eq!(safe_suffix(None, "application/json"), ".json");
-        assert_eq!(
-            safe_suffix(Some("фото задержания.jpg"), "image/jpeg"),
-            "-фото задержания.jpg"
-        );
-    }
 }

@@ -4,6 +4,7 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
+use amanat_client::document::{self, Outgoing};
 use amanat_protocol::form::check::{ARREST_DAYS_MAX, FINE_MAX, PART_MAX, is_article, is_time};
 use amanat_protocol::form::text::{clean, mixed_script_words};
 use amanat_protocol::form::{
@@ -13,7 +14,6 @@ use amanat_protocol::form::{
 };
 use i18n_embed_fl::fl;
 
-use crate::commands::submit::{Outgoing, form_doc};
 use crate::error::{CliError, Result};
 use crate::i18n::Tr;
 
@@ -41,7 +41,7 @@ fn problems_error(tr: &Tr, label: &str, problems: &[Problem]) -> CliError {
 /// The form as the document that is encrypted and sent.
 pub fn to_doc(form: &AppealForm) -> Result<Outgoing> {
     let json = serde_json::to_string(form).map_err(|e| CliError::new(e.to_string()))?;
-    form_doc(&json, "(wizard)")
+    document::form_json(&json, "(wizard)")
 }
 
 /// Runs the wizard on the terminal if standard input is one. `None` when there is no

@@ -9,14 +9,14 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use amanat_client::api::{Api, Endpoint};
+use amanat_client::complainant;
+use amanat_client::document::Outgoing;
+use amanat_client::upload::Settings;
 use amanat_protocol::codename::CaseKeys;
-use amanat_protocol::envelope::{self, DocumentMeta};
-use amanat_protocol::grant;
-use amanat_protocol::ids::{CaseId, DocumentId};
 use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::log::note::NoteVerifier;
-use amanat_protocol::log::receipt::Receipt;
-use amanat_protocol::wire::{CreateCase, DocumentInfo, DocumentKind};
+use amanat_protocol::wire::DocumentKind;
 use amanat_tests::browser::{drive, repo};
 use amanat_tests::faults::{Fault, Proxy};
 use amanat_tests::{Backend, Cli, Foundation, Server, ServerOptions, bin_dir};
@@ -503,8 +503,9 @@ fn b4(o: &Opts) {
     }
 }
 
-/// One worker's view of the foundation: the verified keyring and the log key.
+/// One worker's view of the foundation: the root, the verified keyring and the log key.
 struct Prepared {
+    root: Fingerprint,
     keyring: VerifiedKeyring,
     log: NoteVerifier,
 }
@@ -517,7 +518,12 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         serde_json::from_slice(&http.get("/v1/keyring", None).body).expect("the server's keyring");
     let keyring = KeyringPin::new(fp).accept(&signed).unwrap();
     let log = keyring.keyring().log.as_ref().unwrap().verifier().unwrap();
-    let prepared = Arc::new(Prepared { keyring, log });
+    let prepared = Arc::new(Prepared {
+        root: fp,
+        keyring,
+        log,
+    });
+    let endpoint = Endpoint::new(&w.server.url, Some(&w.server.cert_sha256), None).unwrap();
 
     // Case keys come from random seeds, made before the clock starts: Argon2id (64 MiB,
     // t=3) is the complainant's device's work, not the server's, and would measure only
@@ -537,14 +543,14 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
     let workers: Vec<_> = keys
         .into_iter()
         .map(|mine| {
-            let http = w.server.http();
+            let endpoint = endpoint.clone();
             let prepared = prepared.clone();
             let (poa, form) = (poa.clone(), form.clone());
             std::thread::spawn(move || {
                 let mut lat = Vec::new();
                 for keys in mine {
                     let t = Instant::now();
-                    let receipts = submit_case(&http, &prepared, &keys, &form, &poa);
+                    let receipts = submit_case(&endpoint, &prepared, &keys, &form, &poa);
                     assert_eq!(receipts, 2);
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                 }
@@ -591,69 +597,46 @@ fn form_json() -> Vec<u8> {
     s.into_bytes()
 }
 
-/// What `amanat submit --form F --poa P` does on the wire, with keys already derived:
-/// create the case with a grant per reviewer, sign in, send both documents, check both
-/// receipts against the log key. Returns the number of receipts verified.
+/// What `amanat submit --form F --poa P` does, through the same client library, with keys
+/// already derived: create the case with a grant per reviewer, sign in, send both documents,
+/// check both receipts against the log key and what was sent. Returns the receipts verified.
 fn submit_case(
-    http: &amanat_tests::http::Client,
+    endpoint: &Endpoint,
     p: &Prepared,
     keys: &CaseKeys,
     form: &[u8],
     poa: &[u8],
 ) -> usize {
-    let case_id = CaseId::random();
-    let grants = p
-        .keyring
-        .keyring()
-        .reviewers()
-        .map(|r| grant::wrap(case_id, keys.identity(), r))
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let create = CreateCase {
-        case_id,
-        auth_key: keys.auth_public(),
-        commitment: keys.commitment(&case_id).unwrap(),
-        keyring_version: p.keyring.version(),
-        grants,
-    };
-    let r = http.create_case(&serde_json::to_value(&create).unwrap());
-    assert_eq!(r.status, 201, "{r:?}");
-    let token = http.login(keys.auth());
-    let mut verified = 0;
-    for (kind, name, media, body) in [
-        (
+    let mut api = Api::connect(endpoint).unwrap();
+    let mut keyring = p.keyring.clone();
+    let mut pin = KeyringPin::new(p.root);
+    let case_id = complainant::create_case(&api, keys, &mut keyring, &mut pin).unwrap();
+    api.login(keys.auth()).unwrap();
+    let docs = vec![
+        Outgoing::memory(
             DocumentKind::AppealForm,
-            "appeal-form.json",
+            Some("appeal-form.json"),
             "application/json",
-            form,
+            form.to_vec(),
         ),
-        (
+        Outgoing::memory(
             DocumentKind::PowerOfAttorney,
-            "poa.pdf",
+            Some("poa.pdf"),
             "application/pdf",
-            poa,
+            poa.to_vec(),
         ),
-    ] {
-        let meta = DocumentMeta {
-            kind,
-            name: Some(name.into()),
-            media_type: media.into(),
-            length: body.len() as u64,
-        };
-        let sealed = envelope::seal(&keys.recipient(), &meta, body, Vec::new()).unwrap();
-        let doc = DocumentId::random();
-        let r = http.put_bytes(
-            &format!("/v1/cases/{case_id}/documents/{doc}?kind={kind}"),
-            sealed,
-            &token,
-        );
-        assert_eq!(r.status, 201, "{r:?}");
-        let info: DocumentInfo = serde_json::from_slice(&r.body).unwrap();
-        let receipt = Receipt::parse(info.receipt.as_deref().unwrap()).unwrap();
-        receipt.verify(&p.log).unwrap();
-        verified += 1;
-    }
-    verified
+    ];
+    let sent = complainant::upload_all(
+        &mut api,
+        case_id,
+        keys,
+        docs,
+        Some(&p.log),
+        &Settings::default(),
+        &mut complainant::quiet,
+    )
+    .unwrap();
+    sent.iter().filter(|d| d.receipt.is_some()).count()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::api::{Api, Failure};
-use crate::commands::format_bytes;
-use crate::commands::submit::{Outgoing, Source};
-use crate::error::{CliError, Result};
-use crate::progress::Progress;
+use crate::document::{Outgoing, Source};
+use crate::error::{Error, Result};
+use crate::format_bytes;
+use crate::progress::{self, Progress, Reporter};
 
 /// Ciphertext per `PATCH`. The server keeps whatever part of a chunk arrived, so the size
 /// bounds memory (a few chunks in flight) and per-request overhead, not what a drop costs.
@@ -36,13 +36,30 @@ const BACKOFF_START: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const STATE_VERSION: u32 = 1;
 
-/// How uploads behave, from the command line.
-#[derive(Clone, Debug, Default)]
+/// How uploads behave (from the command line, or the caller's choice).
+#[derive(Clone)]
 pub struct Settings {
     /// Keep each document's ciphertext and a small state file here until the server has it.
     pub resume_dir: Option<PathBuf>,
-    /// No progress output at all.
-    pub quiet: bool,
+    /// Who hears about progress and retries.
+    pub report: Reporter,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            resume_dir: None,
+            report: progress::silent(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("resume_dir", &self.resume_dir)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything an upload needs besides the document: the session (renewed with `auth` when it
@@ -99,7 +116,7 @@ pub fn send(target: &mut Target<'_>, doc: Outgoing, settings: &Settings) -> Resu
     // The sealer ends on its own once the channel is gone; its error explains ours.
     let sealed = sealer
         .join()
-        .map_err(|_| CliError::new("the encryption thread failed"))?;
+        .map_err(|_| Error::new("the encryption thread failed"))?;
     match (result, sealed) {
         (Ok(info), _) => {
             if let Some(s) = &spool {
@@ -139,7 +156,7 @@ fn spawn_sealer(
             let content: Box<dyn Read> = match source {
                 Source::File(p) => Box::new(io::BufReader::with_capacity(
                     64 * 1024,
-                    File::open(&p).map_err(|e| CliError::file("read", &p, e))?,
+                    File::open(&p).map_err(|e| Error::file("read", &p, e))?,
                 )),
                 Source::Memory(v) => Box::new(io::Cursor::new(v)),
             };
@@ -148,7 +165,7 @@ fn spawn_sealer(
                     OpenOptions::new()
                         .append(true)
                         .open(p)
-                        .map_err(|e| CliError::file("write", p, e))?,
+                        .map_err(|e| Error::file("write", p, e))?,
                 ),
                 None => None,
             };
@@ -163,9 +180,9 @@ fn spawn_sealer(
             };
             let sink = envelope::seal(&recipient, &meta, content, sink)?;
             sink.finish()
-                .map_err(|e| CliError::new(format!("upload interrupted: {e}")))
+                .map_err(|e| Error::new(format!("upload interrupted: {e}")))
         })
-        .map_err(|e| CliError::new(format!("cannot start the encryption thread: {e}")))
+        .map_err(|e| Error::new(format!("cannot start the encryption thread: {e}")))
 }
 
 /// Collects ciphertext into chunks for the uploader, or into the spool file (telling the
@@ -261,7 +278,7 @@ fn upload_sealed(
     spool: Option<&Spool>,
     settings: &Settings,
 ) -> Result<DocumentInfo> {
-    let stopped = || CliError::new("encryption stopped before the end of the document");
+    let stopped = || Error::new("encryption stopped before the end of the document");
     let total = match rx.recv() {
         Ok(Sealed::Length(n)) => n,
         _ => return Err(stopped()),
@@ -277,12 +294,14 @@ fn upload_sealed(
             }
         }
         hasher.update(&body);
-        let info = put_small(target, document_id, kind, Bytes::from(body), settings.quiet)?;
+        let info = put_small(target, document_id, kind, Bytes::from(body), settings)?;
         return check(info, document_id, kind, hasher.finalize().into(), total);
     }
 
-    let mut progress = Progress::new(format!("sending {kind}"), "sent", total, settings.quiet);
-    let mut up = Resumable::create(target, document_id, kind, total, &mut progress)?;
+    let mut progress = settings
+        .report
+        .transfer(format!("sending {kind}"), "sent", total);
+    let mut up = Resumable::create(target, document_id, kind, total, progress.as_mut())?;
     let sent = send_body(
         target,
         &mut up,
@@ -291,7 +310,7 @@ fn upload_sealed(
         total,
         FromSealer { rx: &rx, recycle },
         spool,
-        &mut progress,
+        progress.as_mut(),
     );
     if sent.is_err() && spool.is_none() {
         // Nobody can resume it: free the server's space now rather than at expiry.
@@ -315,10 +334,10 @@ fn send_body(
     total: u64,
     sealer: FromSealer<'_>,
     spool: Option<&Spool>,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
 ) -> Result<DocumentInfo> {
     let FromSealer { rx, recycle } = sealer;
-    let stopped = || CliError::new("encryption stopped before the end of the document");
+    let stopped = || Error::new("encryption stopped before the end of the document");
     if let Some(s) = spool {
         s.save(&up.id, document_id, total)?;
     }
@@ -350,7 +369,7 @@ fn send_body(
             let sent = up.push(target, at, data.clone(), progress);
             hashing
                 .join()
-                .map_err(|_| CliError::new("the hashing thread failed"))?;
+                .map_err(|_| Error::new("the hashing thread failed"))?;
             sent
         })?;
         at += len;
@@ -389,17 +408,15 @@ fn resume_spooled(
         let _ = target.api.delete_upload(&state.upload_id);
         return Ok(None);
     }
-    let mut progress = Progress::new(
-        format!("sending {}", state.kind),
-        "sent",
-        state.length,
-        settings.quiet,
-    );
+    let mut progress =
+        settings
+            .report
+            .transfer(format!("sending {}", state.kind), "sent", state.length);
     let mut up = Resumable {
         id: state.upload_id.clone(),
         server_offset: 0,
     };
-    match up.refresh(target, &mut progress) {
+    match up.refresh(target, progress.as_mut()) {
         Ok(()) => {}
         Err(Stop::Gone) => {
             progress.note("The server no longer has the earlier upload; starting again.");
@@ -419,12 +436,12 @@ fn resume_spooled(
         let data = pending.read(at, want)?;
         hasher.update(&data);
         if at + want > up.server_offset {
-            up.push(target, at, data, &mut progress)?;
+            up.push(target, at, data, progress.as_mut())?;
         }
         at += want;
     }
     let digest: [u8; 32] = hasher.finalize().into();
-    let info = up.finish(target, digest, &mut progress)?;
+    let info = up.finish(target, digest, progress.as_mut())?;
     progress.done();
     Ok(Some(check(
         info,
@@ -446,10 +463,11 @@ fn check(
     len: u64,
 ) -> Result<DocumentInfo> {
     if info.sha256 != sha256 || info.length != len || info.document_id != id || info.kind != kind {
-        return Err(CliError::new(
-            "the server's record of the upload does not match what was sent",
-        )
-        .hint("try again; if it repeats, the server or the network is tampering with uploads"));
+        return Err(
+            Error::new("the server's record of the upload does not match what was sent").hint(
+                "try again; if it repeats, the server or the network is tampering with uploads",
+            ),
+        );
     }
     Ok(info)
 }
@@ -458,11 +476,11 @@ fn check(
 enum Stop {
     /// The server does not know the upload (expired, collected, or never created there).
     Gone,
-    Fatal(CliError),
+    Fatal(Error),
 }
 
-impl From<CliError> for Stop {
-    fn from(e: CliError) -> Self {
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
         Stop::Fatal(e)
     }
 }
@@ -479,7 +497,7 @@ fn transient(f: &Failure) -> bool {
 /// backing off between tries. `progress` says what is happening.
 fn retrying<T>(
     target: &mut Target<'_>,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     what: &str,
     mut call: impl FnMut(&Api) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
@@ -522,15 +540,18 @@ fn put_small(
     document_id: DocumentId,
     kind: DocumentKind,
     body: Bytes,
-    quiet: bool,
+    settings: &Settings,
 ) -> Result<DocumentInfo> {
     let case = target.case_id;
     // One request: retries are worth a line, a bar is not.
-    let mut notes = Progress::notes_only(quiet);
-    retrying(target, &mut notes, &format!("sending the {kind}"), |api| {
-        api.put_document(case, document_id, kind, io::Cursor::new(body.clone()))
-    })
-    .map_err(CliError::from)
+    let mut notes = settings.report.notes();
+    retrying(
+        target,
+        notes.as_mut(),
+        &format!("sending the {kind}"),
+        |api| api.put_document(case, document_id, kind, io::Cursor::new(body.clone())),
+    )
+    .map_err(Error::from)
 }
 
 /// The client's side of one resumable upload.
@@ -546,7 +567,7 @@ impl Resumable {
         document_id: DocumentId,
         kind: DocumentKind,
         length: u64,
-        progress: &mut Progress,
+        progress: &mut dyn Progress,
     ) -> Result<Resumable> {
         let case = target.case_id;
         let req = CreateUpload {
@@ -560,7 +581,7 @@ impl Resumable {
         })
         .map_err(|f| {
             let too_large = f.code() == Some("too_large");
-            let err = CliError::from(f);
+            let err = Error::from(f);
             if too_large {
                 err.hint("the foundation's server does not accept files this large; ask them how to send it")
             } else {
@@ -574,7 +595,11 @@ impl Resumable {
     }
 
     /// Asks the server where the upload stands.
-    fn refresh(&mut self, target: &mut Target<'_>, progress: &mut Progress) -> Result<(), Stop> {
+    fn refresh(
+        &mut self,
+        target: &mut Target<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), Stop> {
         let id = self.id.clone();
         match retrying(
             target,
@@ -598,7 +623,7 @@ impl Resumable {
         target: &mut Target<'_>,
         start: u64,
         data: Bytes,
-        progress: &mut Progress,
+        progress: &mut dyn Progress,
     ) -> Result<()> {
         let end = start + data.len() as u64;
         let mut failures = 0;
@@ -607,7 +632,7 @@ impl Resumable {
         while self.server_offset < end {
             let from = self.server_offset;
             if from < start {
-                return Err(CliError::new(format!(
+                return Err(Error::new(format!(
                     "the server has only {} of this upload, less than it acknowledged before",
                     format_bytes(from)
                 ))
@@ -630,7 +655,7 @@ impl Resumable {
                 }
                 Err(Failure::Api(e)) if e.code == "unauthorized" && !relogged => {
                     relogged = true;
-                    target.api.login(target.auth).map_err(CliError::from)?;
+                    target.api.login(target.auth).map_err(Error::from)?;
                 }
                 Err(Failure::Api(e)) if e.code == "not_found" => return Err(gone_error()),
                 Err(f) if transient(&f) && failures < MAX_FAILURES => {
@@ -656,7 +681,7 @@ impl Resumable {
         Ok(())
     }
 
-    fn recover(&mut self, target: &mut Target<'_>, progress: &mut Progress) -> Result<()> {
+    fn recover(&mut self, target: &mut Target<'_>, progress: &mut dyn Progress) -> Result<()> {
         match self.refresh(target, progress) {
             Ok(()) => Ok(()),
             Err(Stop::Gone) => Err(gone_error()),
@@ -668,7 +693,7 @@ impl Resumable {
         &mut self,
         target: &mut Target<'_>,
         sha256: [u8; 32],
-        progress: &mut Progress,
+        progress: &mut dyn Progress,
     ) -> Result<DocumentInfo> {
         let id = self.id.clone();
         // Retrying is safe: a repeated finish is answered with the stored document.
@@ -677,7 +702,7 @@ impl Resumable {
         })
         .map_err(|f| {
             let code = f.code().map(str::to_owned);
-            let err = CliError::from(f);
+            let err = Error::from(f);
             match code.as_deref() {
                 Some("hash_mismatch") => err.hint(
                     "the ciphertext changed on the way or on disk; run the command again to send it anew",
@@ -688,8 +713,8 @@ impl Resumable {
     }
 }
 
-fn gone_error() -> CliError {
-    CliError::new("the server no longer has this upload")
+fn gone_error() -> Error {
+    Error::new("the server no longer has this upload")
         .hint("it was unfinished for too long and was deleted; run the command again")
 }
 
@@ -722,7 +747,7 @@ fn private_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| CliError::file("create", dir, e))
+        .map_err(|e| Error::file("create", dir, e))
 }
 
 impl Spool {
@@ -739,7 +764,7 @@ impl Spool {
             .create_new(true)
             .mode(0o600)
             .open(&spool.data)
-            .map_err(|e| CliError::file("create", &spool.data, e))?;
+            .map_err(|e| Error::file("create", &spool.data, e))?;
         Ok(spool)
     }
 
@@ -748,7 +773,7 @@ impl Spool {
         let entries = match fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(CliError::file("read", dir, e)),
+            Err(e) => return Err(Error::file("read", dir, e)),
         };
         let paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         // Ciphertext whose upload was never created (stopped at once): nothing to resume.
@@ -783,9 +808,9 @@ impl Spool {
     }
 
     fn state(&self) -> Result<SpoolState> {
-        let text = fs::read(&self.meta).map_err(|e| CliError::file("read", &self.meta, e))?;
+        let text = fs::read(&self.meta).map_err(|e| Error::file("read", &self.meta, e))?;
         serde_json::from_slice(&text)
-            .map_err(|e| CliError::new(format!("{} is damaged: {e}", self.meta.display())))
+            .map_err(|e| Error::new(format!("{} is damaged: {e}", self.meta.display())))
     }
 
     fn save(&self, upload_id: &str, document_id: DocumentId, length: u64) -> Result<()> {
@@ -797,16 +822,16 @@ impl Spool {
             length,
             payload_length: self.payload_len,
         };
-        let json = serde_json::to_vec_pretty(&state).map_err(|e| CliError::new(e.to_string()))?;
-        crate::commands::write_private(&self.meta, &json, true)
+        let json = serde_json::to_vec_pretty(&state).map_err(|e| Error::new(e.to_string()))?;
+        crate::files::write_private(&self.meta, &json, true)
     }
 
     /// `len` bytes of ciphertext from `at` (they must be in the file already).
     fn read(&self, at: u64, len: u64) -> Result<Bytes> {
-        let file = File::open(&self.data).map_err(|e| CliError::file("read", &self.data, e))?;
+        let file = File::open(&self.data).map_err(|e| Error::file("read", &self.data, e))?;
         let mut buf = vec![0u8; usize::try_from(len).unwrap_or(CHUNK)];
         file.read_exact_at(&mut buf, at)
-            .map_err(|e| CliError::file("read", &self.data, e))?;
+            .map_err(|e| Error::file("read", &self.data, e))?;
         Ok(Bytes::from(buf))
     }
 

@@ -18,7 +18,7 @@ use amanat_protocol::wire::{
 use amanat_protocol::wire::{CreateUpload, FinishUpload, UPLOAD_OFFSET_HEADER, UploadState};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 
-use crate::error::CliError;
+use crate::error::Error;
 
 /// How to reach a server.
 #[derive(Clone, Debug)]
@@ -32,16 +32,16 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn new(url: &str, cert: Option<&str>, proxy: Option<&str>) -> Result<Self, CliError> {
+    pub fn new(url: &str, cert: Option<&str>, proxy: Option<&str>) -> Result<Self, Error> {
         let url = url.trim_end_matches('/').to_owned();
         if !url.starts_with("https://") {
-            return Err(CliError::new(format!("the server address {url:?} is not https://"))
+            return Err(Error::new(format!("the server address {url:?} is not https://"))
                 .hint("Amanat only talks TLS. Use the address printed by `amanat-server serve`, e.g. https://127.0.0.1:8443"));
         }
         let cert_sha256 = cert
             .map(|c| {
                 from_hex::<32>("certificate fingerprint", &c.replace(':', "")).map_err(|_| {
-                    CliError::new("--server-cert must be 64 hex digits")
+                    Error::new("--server-cert must be 64 hex digits")
                         .hint("use the `certificate sha256:` line printed by `amanat-server init`")
                 })
             })
@@ -69,7 +69,7 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn connect(endpoint: &Endpoint) -> Result<Self, CliError> {
+    pub fn connect(endpoint: &Endpoint) -> Result<Self, Error> {
         let mut builder = Client::builder()
             .connect_timeout(Duration::from_secs(60))
             .timeout(None::<Duration>)
@@ -79,7 +79,7 @@ impl Api {
         if let Some(pin) = endpoint.cert_sha256 {
             let tls = PinnedCert::new(pin)
                 .client_config()
-                .map_err(|e| CliError::new(format!("TLS setup failed: {e}")))?;
+                .map_err(|e| Error::new(format!("TLS setup failed: {e}")))?;
             builder = builder.tls_backend_preconfigured(tls);
         } else {
             // System roots via rustls-platform-verifier; it needs a process-wide provider.
@@ -87,14 +87,14 @@ impl Api {
         }
         if let Some(proxy) = &endpoint.proxy {
             let p = reqwest::Proxy::all(proxy).map_err(|e| {
-                CliError::new(format!("bad --proxy {proxy:?}: {e}"))
+                Error::new(format!("bad --proxy {proxy:?}: {e}"))
                     .hint("for Tor use --proxy socks5h://127.0.0.1:9050")
             })?;
             builder = builder.proxy(p);
         }
         let http = builder
             .build()
-            .map_err(|e| CliError::new(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| Error::new(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Self {
             endpoint: endpoint.clone(),
             http,
@@ -433,7 +433,7 @@ impl Failure {
     }
 }
 
-impl From<Failure> for CliError {
+impl From<Failure> for Error {
     fn from(f: Failure) -> Self {
         match f {
             Failure::Api(e) => {
@@ -445,13 +445,13 @@ impl From<Failure> for CliError {
                     "pow_required" | "bad_pow" => Some("this program and the server disagree about the proof of work; check that both are up to date"),
                     _ => None,
                 };
-                let err = CliError::new(format!("the server refused: {} ({}, HTTP {})", e.message, e.code, e.status));
+                let err = Error::new(format!("the server refused: {} ({}, HTTP {})", e.message, e.code, e.status));
                 match hint {
                     Some(h) => err.hint(h),
                     None => err,
                 }
             }
-            Failure::Transport(msg) => CliError::new(format!("could not reach the server: {msg}"))
+            Failure::Transport(msg) => Error::new(format!("could not reach the server: {msg}"))
                 .hint("check the address, that the server is running, and --server-cert if you pinned one"),
         }
     }
