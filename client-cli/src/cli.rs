@@ -550,7 +550,7 @@ pub enum WebCommand {
 pub enum KeyringCommand {
     /// Add a staff member (signs a new version).
     #[command(
-        after_help = "Example:\n  amanat admin keyring add --root-key root.key --staff aigerim.pub --roles reviewer"
+        after_help = "Examples:\n  amanat admin keyring add --root-key root.key --staff aigerim.pub --roles reviewer\n  amanat admin keyring add --root-key root.key --staff dana.pub --roles reviewer,coordinator"
     )]
     Add {
         #[command(flatten)]
@@ -560,7 +560,9 @@ pub enum KeyringCommand {
         /// The public part printed by `amanat staff keygen`.
         #[arg(long, value_name = "FILE")]
         staff: PathBuf,
-        /// Comma-separated: reviewer, auditor, admin.
+        /// Comma-separated: reviewer, auditor, admin, coordinator. A reviewer lists and opens
+        /// the cases shared with them; a coordinator (with reviewer) lists every case, to
+        /// assign and share it.
         #[arg(long, value_delimiter = ',', default_value = "reviewer")]
         roles: Vec<String>,
     },

@@ -127,13 +127,17 @@ fn signed_message(body: &[u8]) -> Vec<u8> {
     m
 }
 
-/// A role a staff member holds. An auditor can authenticate but opens no case.
+/// A role a staff member holds. An auditor can authenticate but opens no case. A reviewer
+/// lists and opens the cases shared with them; a reviewer who is also a coordinator lists
+/// every case (status, assignee, documents present) to assign and share them, and still opens
+/// only those shared with them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Reviewer,
     Auditor,
     Admin,
+    Coordinator,
 }
 
 impl std::str::FromStr for Role {
@@ -143,7 +147,11 @@ impl std::str::FromStr for Role {
             "reviewer" => Ok(Role::Reviewer),
             "auditor" => Ok(Role::Auditor),
             "admin" => Ok(Role::Admin),
-            _ => Err(Error::malformed("role", "use reviewer, auditor or admin")),
+            "coordinator" => Ok(Role::Coordinator),
+            _ => Err(Error::malformed(
+                "role",
+                "use reviewer, auditor, admin or coordinator",
+            )),
         }
     }
 }
@@ -154,6 +162,7 @@ impl fmt::Display for Role {
             Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
         })
     }
 }

@@ -226,6 +226,25 @@ fn collaboration(backend: Backend) {
         "{}",
         text(&denied)
     );
+    // Nor see it listed: the list shows only the cases shared with a reviewer...
+    assert!(
+        !carol.cli.ok(&["staff", "cases"]).contains(&case),
+        "a case not shared with carol is listed to her"
+    );
+    // ...unless the keyring also makes them a coordinator, who lists every case to assign
+    // and share it, and still opens only what is shared with them.
+    let cora = w.foundation.add_staff("cora", "reviewer,coordinator");
+    w.foundation.publish(&w.server);
+    cora.login(&w.server, &w.foundation.fingerprint);
+    assert!(cora.cli.ok(&["staff", "cases"]).contains(&case));
+    let not_hers = cora
+        .cli
+        .run(&["staff", "open", &case, "--out", "k1", "--key", "staff.key"]);
+    assert!(
+        !not_hers.status.success() && text(&not_hers).contains("not_found"),
+        "{}",
+        text(&not_hers)
+    );
     w.alice.cli.ok(&[
         "staff",
         "share",
@@ -238,6 +257,7 @@ fn collaboration(backend: Backend) {
     carol
         .cli
         .ok(&["staff", "open", &case, "--out", "c2", "--key", "staff.key"]);
+    assert!(carol.cli.ok(&["staff", "cases"]).contains(&case));
     // rekey shares everything alice can open with dave.
     let (case2, _) = w.submit();
     let dave = w.foundation.add_staff("dave", "reviewer");

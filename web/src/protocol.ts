@@ -140,7 +140,7 @@ export interface SignedKeyring {
 
 const KEYRING_FIELDS = new Set(["format", "version", "previous", "staff", "log"]);
 const MEMBER_FIELDS = new Set(["id", "name", "age_recipient", "verifying_key", "roles"]);
-const ROLES = new Set(["reviewer", "auditor", "admin"]);
+const ROLES = new Set(["reviewer", "auditor", "admin", "coordinator"]);
 
 /** The checks `KeyringPin::accept` makes: pinned root, strict signature, well-formed body,
  *  no rollback below `minVersion`. Returns the keyring to encrypt to. */

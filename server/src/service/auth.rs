@@ -74,6 +74,12 @@ impl Reviewer {
     pub fn keyring_version(&self) -> u64 {
         self.0.keyring_version()
     }
+
+    /// Whether the current keyring also makes this reviewer a coordinator, who lists every
+    /// case rather than only those shared with them.
+    pub fn coordinator(&self) -> bool {
+        self.0.member.has(Role::Coordinator)
+    }
 }
 
 /// A reviewer holding a grant for one case (the `{case}` of the route), made only by

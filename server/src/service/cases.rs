@@ -124,10 +124,13 @@ impl Services {
         }
     }
 
-    pub fn list_cases(&self, _who: &Reviewer) -> Result<Vec<CaseSummary>> {
+    /// The cases shared with `who` (every case, for a coordinator), newest first. Listing
+    /// shows metadata only; opening still needs a grant.
+    pub fn list_cases(&self, who: &Reviewer) -> Result<Vec<CaseSummary>> {
+        let only = (!who.coordinator()).then(|| who.staff_id());
         Ok(self
             .store
-            .list_cases()?
+            .list_cases(only)?
             .into_iter()
             .map(|(c, documents)| case_summary(c, documents))
             .collect())

@@ -436,13 +436,31 @@ impl Store {
         Ok(())
     }
 
-    /// Every case, newest first, with the kinds of documents it holds.
-    pub fn list_cases(&self) -> Result<Vec<(CaseRecord, Vec<DocumentKind>)>, StoreError> {
+    /// Every case (or, with `granted_to`, those with a grant for that staff member), newest
+    /// first, with the kinds of documents each holds.
+    pub fn list_cases(
+        &self,
+        granted_to: Option<&StaffId>,
+    ) -> Result<Vec<(CaseRecord, Vec<DocumentKind>)>, StoreError> {
         let mut c = self.conn()?;
-        let rows: Vec<CaseRow> = cases::table
-            .order((cases::received_at.desc(), cases::id.asc()))
-            .select(CaseRow::as_select())
-            .load(&mut *c)?;
+        let newest_first = (cases::received_at.desc(), cases::id.asc());
+        let rows: Vec<CaseRow> = match granted_to {
+            Some(staff) => cases::table
+                .filter(
+                    cases::id.eq_any(
+                        grants::table
+                            .filter(grants::staff_id.eq(staff.as_str()))
+                            .select(grants::case_id),
+                    ),
+                )
+                .order(newest_first)
+                .select(CaseRow::as_select())
+                .load(&mut *c)?,
+            None => cases::table
+                .order(newest_first)
+                .select(CaseRow::as_select())
+                .load(&mut *c)?,
+        };
         let kinds: Vec<(String, String)> = documents::table
             .select((documents::case_id, documents::kind))
             .distinct()
