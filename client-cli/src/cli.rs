@@ -182,6 +182,33 @@ pub enum StaffCli {
         after_help = "Example:\n  amanat staff search 'Nurlan Yerlanuly' --key aigerim.key\n  amanat staff search Қарағанды --key aigerim.key\n\nCases are decrypted in memory; results are printed, nothing is written to disk."
     )]
     Search(SearchArgs),
+    /// The staff workspace in your browser: list, filter, read, decide and acknowledge cases.
+    #[command(
+        after_help = "Example:\n  amanat staff ui --key aigerim.key\n  amanat staff ui --key aigerim.key --idle-lock 5m --lang ru --no-open\n\nIt serves a page on 127.0.0.1 only, to the one browser that opens the printed link (the\nlink works once). Everything is decrypted by this process, in memory; the page locks and\nforgets it all after --idle-lock without use, and asks for your passphrase again.\nSign in first with `amanat staff login`."
+    )]
+    Ui(UiArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct UiArgs {
+    /// Lock after this long without use (the key and everything decrypted are dropped):
+    /// 90s, 15m, 1h.
+    #[arg(long, default_value = "15m", value_name = "TIME")]
+    pub idle_lock: String,
+    /// The workspace's language: kk, ru or en (default: from the locale); it can be changed
+    /// in the page.
+    #[arg(long, env = "AMANAT_LANG", value_name = "kk|ru|en")]
+    pub lang: Option<String>,
+    /// Print the link but do not ask the desktop to open it.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Listen on this port of 127.0.0.1 (default: any free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    #[command(flatten)]
+    pub key: StaffKeyArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -50,6 +50,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Staff(StaffCli::Core(cmd)) => commands::staff::run(&cmd),
         Command::Staff(StaffCli::Report(args)) => commands::report::run_args(&args),
         Command::Staff(StaffCli::Search(args)) => commands::search::run_args(&args),
+        #[cfg(feature = "ui")]
+        Command::Staff(StaffCli::Ui(args)) => commands::ui::run(&args),
+        #[cfg(not(feature = "ui"))]
+        Command::Staff(StaffCli::Ui(_)) => Err(error::CliError::new(
+            "this build of amanat has no staff workspace",
+        )
+        .hint("build it with the default features (`ui`)")),
         Command::Admin(AdminCommand::Init { out, passphrase }) => {
             let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
             commands::admin::init(&out, &pass).map(|_| ())

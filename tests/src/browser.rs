@@ -14,10 +14,31 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// True when Chromium and the page's test dependencies are installed; with
+/// `AMANAT_REQUIRE_BROWSER` set (CI), their absence is a failure instead of a skip.
+pub fn ready() -> bool {
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    let modules = repo().join("web/node_modules/playwright-core").exists();
+    if chromium && modules {
+        return true;
+    }
+    let why = format!(
+        "browser tests need /usr/bin/chromium (apt-get install chromium) and web/node_modules (npm ci --prefix web); chromium: {chromium}, node_modules: {modules}"
+    );
+    assert!(std::env::var("AMANAT_REQUIRE_BROWSER").is_err(), "{why}");
+    eprintln!("skipped: {why}");
+    false
+}
+
 /// Panics with the driver's output if it fails or the page reports an error.
-pub fn drive(plan: &Value, mut sample: impl FnMut(u32)) -> Value {
+pub fn drive(plan: &Value, sample: impl FnMut(u32)) -> Value {
+    drive_with("web/test/drive.mjs", plan, sample)
+}
+
+/// [`drive`] with another driver script of `web/test/` (e.g. the staff workspace's).
+pub fn drive_with(script: &str, plan: &Value, mut sample: impl FnMut(u32)) -> Value {
     let mut child = Command::new("node")
-        .arg(repo().join("web/test/drive.mjs"))
+        .arg(repo().join(script))
         .arg(plan.to_string())
         .current_dir(repo())
         .stdout(Stdio::piped())

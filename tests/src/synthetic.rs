@@ -513,6 +513,55 @@ pub fn from_report(v: &Value) -> Expected {
     }
 }
 
+/// One complainant with their own HOME submits `c` with the real `amanat submit`.
+pub fn submit(server_args: &[String], c: &SynthCase) -> crate::SubmitOutput {
+    let cli = crate::Cli::new();
+    let mut args: Vec<String> = vec!["submit".into()];
+    args.extend(server_args.iter().cloned());
+    if let Some(form) = &c.form {
+        std::fs::write(cli.path("appeal.json"), form.to_string()).unwrap();
+        args.extend(["--form".into(), "appeal.json".into()]);
+    }
+    if c.poa {
+        std::fs::write(cli.path("poa.jpg"), b"\xff\xd8\xff synthetic signed page").unwrap();
+        args.extend(["--poa".into(), "poa.jpg".into()]);
+    }
+    let out = cli.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    crate::parse_submit(&out)
+}
+
+/// Runs `f` over `items` on two threads (the machine has two cores), keeping order.
+pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let results: std::sync::Mutex<Vec<Option<R>>> =
+        std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
+    let next = std::sync::Mutex::new(0usize);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        let i = *n;
+                        *n += 1;
+                        i
+                    };
+                    if i >= items.len() {
+                        break;
+                    }
+                    let r = f(&items[i]);
+                    results.lock().unwrap()[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

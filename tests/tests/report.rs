@@ -4,11 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use amanat_tests::synthetic::{self, SynthCase, Verdict};
-use amanat_tests::{Backend, Cli, Foundation, Server, Staff, parse_submit};
+use amanat_tests::{Backend, Foundation, Server, Staff};
 
 /// How many complainants; `AMANAT_SYNTHETIC_CASES` overrides (e.g. 20 for a quick run).
 fn case_count() -> usize {
@@ -38,19 +37,7 @@ impl World {
 
     /// One complainant, their own HOME: returns the case id.
     fn submit(&self, c: &SynthCase) -> String {
-        let cli = Cli::new();
-        let mut args: Vec<String> = vec!["submit".into()];
-        args.extend(self.server_args());
-        if let Some(form) = &c.form {
-            std::fs::write(cli.path("appeal.json"), form.to_string()).unwrap();
-            args.extend(["--form".into(), "appeal.json".into()]);
-        }
-        if c.poa {
-            std::fs::write(cli.path("poa.jpg"), b"\xff\xd8\xff synthetic signed page").unwrap();
-            args.extend(["--poa".into(), "poa.jpg".into()]);
-        }
-        let out = cli.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        parse_submit(&out).case_id
+        synthetic::submit(&self.server_args(), c).case_id
     }
 
     fn poa_id(&self, case: &str) -> String {
@@ -107,37 +94,6 @@ impl World {
     }
 }
 
-/// Runs `f` over `items` on two threads (the machine has two cores), keeping order.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    let next = Mutex::new(0usize);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    if i >= items.len() {
-                        break;
-                    }
-                    let r = f(&items[i]);
-                    results.lock().unwrap()[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .map(Option::unwrap)
-        .collect()
-}
-
 /// Where a run keeps the rendered annex for people to look at: target/amanat-report/.
 fn keep_dir() -> PathBuf {
     let dir = amanat_tests::bin_dir().join("..").join("amanat-report");
@@ -165,7 +121,7 @@ fn synthetic_cases_through_the_real_binaries() {
     };
 
     let set_up = started.elapsed();
-    let ids = parallel(&cases, |c| w.submit(c));
+    let ids = synthetic::parallel(&cases, |c| w.submit(c));
     let submitted = started.elapsed();
     eprintln!("set up in {set_up:.1?}, {n} cases submitted by {submitted:.1?}");
 

@@ -18,19 +18,8 @@ fn shots() -> PathBuf {
     repo().join("target/amanat-web")
 }
 
-/// True when Chromium and the page's test dependencies are installed.
 fn browser_ready() -> bool {
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let modules = repo().join("web/node_modules/playwright-core").exists();
-    if chromium && modules {
-        return true;
-    }
-    let why = format!(
-        "browser tests need /usr/bin/chromium (apt-get install chromium) and web/node_modules (npm ci --prefix web); chromium: {chromium}, node_modules: {modules}"
-    );
-    assert!(std::env::var("AMANAT_REQUIRE_BROWSER").is_err(), "{why}");
-    eprintln!("skipped: {why}");
-    false
+    amanat_tests::browser::ready()
 }
 
 /// True when `web/node_modules` is installed (`npm ci --prefix web`).

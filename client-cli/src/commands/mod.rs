@@ -12,6 +12,8 @@ pub mod report;
 pub mod search;
 pub mod staff;
 pub mod submit;
+#[cfg(feature = "ui")]
+pub mod ui;
 pub mod wizard;
 
 pub use amanat_client::files::write_private;

@@ -37,6 +37,8 @@ pub struct CaseData {
     /// Why the appeal form could not be used, if it is present but unreadable.
     pub form_error: Option<String>,
     pub has_poa: bool,
+    /// The case's powers of attorney, in the order the server lists them.
+    pub poas: Vec<DocumentId>,
     /// The standing verdict on the case's power of attorney, from the log.
     pub verdict: Option<Verdict>,
     pub flags: Vec<Flag>,
@@ -139,6 +141,7 @@ pub fn load_case(
         form,
         form_error,
         has_poa: !poas.is_empty(),
+        poas: poas.iter().map(|(d, _)| *d).collect(),
         verdict,
         flags,
     }))

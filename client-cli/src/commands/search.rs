@@ -158,6 +158,7 @@ mod tests {
             form: Some(f),
             form_error: None,
             has_poa: true,
+            poas: Vec::new(),
             verdict: None,
             flags: Vec::new(),
         }

@@ -707,6 +707,12 @@ fn term_error(e: io::Error) -> CliError {
     CliError::new(format!("cannot use the terminal: {e}"))
 }
 
+/// The form as a person reads it back, as lines: `Section:` then `  Label: value` (the
+/// staff workspace shows the same text as a table).
+pub fn summary(tr: &Tr, form: &AppealForm) -> String {
+    Summary { tr }.render(form)
+}
+
 /// The form as a person reads it back: labels in their language, values as given.
 struct Summary<'a> {
     tr: &'a Tr,
