@@ -42,10 +42,10 @@ const MAX_POW_TTL_SECS: u64 = 3600;
 /// Requests in flight (all workers together) beyond which the server answers `503`.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
 const MAX_MAX_IN_FLIGHT: u64 = 65_536;
-/// How long a request waits for a database connection before it is answered `503`: long
-/// enough for a busy pool, short enough that a client is not left hanging while the
-/// database is down.
-pub const DEFAULT_DATABASE_TIMEOUT_SECS: u64 = 5;
+pub use crate::store::DEFAULT_DATABASE_TIMEOUT_SECS;
+/// The smallest `max_document_bytes` we accept: a limit below 64 KiB would refuse even a
+/// one-page appeal form (documents are padded to at least 4 KiB, plus the age header).
+pub const MIN_DOCUMENT_BYTES: u64 = 64 * 1024;
 const MAX_DATABASE_TIMEOUT_SECS: u64 = 300;
 /// Room left free on the blob file system beyond an upload, so that the database and logs
 /// beside it can still be written.
@@ -411,12 +411,12 @@ impl Config {
         let max_document_bytes = layer
             .max_document_bytes
             .unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES);
-        if max_document_bytes < crate::service::MIN_DOCUMENT_BYTES {
+        if max_document_bytes < MIN_DOCUMENT_BYTES {
             return Err(ConfigError::Invalid {
                 setting: "max_document_bytes",
                 reason: format!(
                     "{max_document_bytes} is smaller than the smallest padded document; use at least {}",
-                    crate::service::MIN_DOCUMENT_BYTES
+                    MIN_DOCUMENT_BYTES
                 ),
             });
         }

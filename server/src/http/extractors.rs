@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use amanat_protocol::{DocumentId, StaffId};
 
 use super::error::ApiError;
-use super::handlers::blocking;
+use super::error::blocking;
 use crate::service::{
     AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Services, Staff,
 };

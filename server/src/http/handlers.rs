@@ -19,14 +19,12 @@ use amanat_protocol::wire::{
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, blocking};
 use super::extractors::{DocumentPath, StaffPath, require_content_type};
 use super::limits::require_pow;
 use crate::blobs::{TmpBlob, read_chunk};
 use crate::service::log::ENTRIES_PER_QUERY;
-use crate::service::{
-    AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, ServiceError, Services,
-};
+use crate::service::{AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Services};
 
 type Svc = web::Data<Services>;
 
@@ -35,18 +33,6 @@ type Svc = web::Data<Services>;
 const WRITE_BATCH: usize = 1024 * 1024;
 /// 64 KiB reads stream well (pitfalls.md #8).
 const READ_CHUNK: usize = 64 * 1024;
-
-/// Runs a blocking service call on the blocking pool.
-pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
-    T: Send + 'static,
-{
-    match web::block(f).await {
-        Ok(r) => r.map_err(ApiError::from),
-        Err(e) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
-    }
-}
 
 pub async fn health(svc: Svc) -> Result<HttpResponse, ApiError> {
     let h = blocking(move || svc.health()).await?;

@@ -5,7 +5,7 @@
 use amanat_protocol::log::entry::{Acknowledgement, Entry, SignedAcknowledgement, Verdict};
 use amanat_protocol::wire::{AckRecorded, AckRequest, DocumentKind, StaffActionKind, VerdictWire};
 
-use super::collab::staff_action;
+use super::staff_action;
 use super::{GrantedReviewer, Result, ServiceError, Services, gated, now};
 
 /// How far `signed_at` may be from the server's clock: enough for a slow reviewer and a

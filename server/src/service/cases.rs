@@ -12,7 +12,7 @@ use amanat_protocol::wire::{
 use amanat_protocol::{CaseId, DocumentId, StaffId};
 use ed25519_dalek::VerifyingKey;
 
-use super::collab::staff_action;
+use super::staff_action;
 use super::{
     CaseAccess, CaseSession, GrantedReviewer, Result, Reviewer, ServiceError, Services, gated, now,
 };

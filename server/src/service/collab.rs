@@ -3,36 +3,13 @@
 //! recorded, in the transaction that performs it, as a `04` log entry and an activity row.
 
 use amanat_protocol::StaffId;
-use amanat_protocol::log::entry::Entry;
 use amanat_protocol::wire::{
     ActivityRecord, CaseSummary, GrantPut, SetAssignee, SetStatus, StaffActionKind,
 };
 
 use super::cases::{case_summary, check_grant};
-use super::{GrantedReviewer, Result, ServiceError, Services, gated, now};
-use crate::domain::{CaseChange, CaseUpdated, NewStaffAction};
-
-/// The action `who` takes on their case at `at`, with its `04` entry encoded: the case under
-/// its commitment, the actor under their keyring key (what an auditor can check).
-pub(crate) fn staff_action(
-    who: &GrantedReviewer,
-    action: StaffActionKind,
-    at: i64,
-    detail: String,
-) -> NewStaffAction {
-    NewStaffAction {
-        action,
-        at,
-        detail,
-        entry: Entry::StaffAction {
-            case: *who.commitment(),
-            actor: *who.verifying_key(),
-            action,
-            at,
-        }
-        .encode(),
-    }
-}
+use super::{GrantedReviewer, Result, ServiceError, Services, gated, now, staff_action};
+use crate::domain::{CaseChange, CaseUpdated};
 
 impl Services {
     /// Checks that `staff` is a reviewer in the keyring `who` was authorised under (the write

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
-use amanat_protocol::wire::DocumentKind;
+use amanat_protocol::log::entry::Entry;
+use amanat_protocol::wire::{DocumentKind, StaffActionKind};
 
 pub use auth::{AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Staff};
 pub use log::LogSigner;
@@ -26,12 +27,32 @@ pub use uploads::{ChunkWriter, UploadArea, UploadError, valid_upload_id};
 
 use crate::blobs::BlobStore;
 use crate::config::Config;
-use crate::domain::{Gated, LastChange};
+use crate::domain::{Gated, LastChange, NewStaffAction};
 use crate::store::{Store, StoreError};
 
-/// The smallest `max_document_bytes` we accept: a limit below 64 KiB would refuse even a
-/// one-page appeal form (documents are padded to at least 4 KiB, plus the age header).
-pub const MIN_DOCUMENT_BYTES: u64 = 64 * 1024;
+pub use crate::config::MIN_DOCUMENT_BYTES;
+
+/// The action `who` takes on their case at `at`, with its `04` entry encoded: the case under
+/// its commitment, the actor under their keyring key (what an auditor can check).
+pub(crate) fn staff_action(
+    who: &GrantedReviewer,
+    action: StaffActionKind,
+    at: i64,
+    detail: String,
+) -> NewStaffAction {
+    NewStaffAction {
+        action,
+        at,
+        detail,
+        entry: Entry::StaffAction {
+            case: *who.commitment(),
+            actor: *who.verifying_key(),
+            action,
+            at,
+        }
+        .encode(),
+    }
+}
 
 /// Why a use case failed. Each variant carries what the log needs; `http::error` decides
 /// what the person is told.

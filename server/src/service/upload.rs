@@ -8,7 +8,7 @@ use amanat_protocol::wire::{DocumentInfo, DocumentKind, StaffActionKind};
 use amanat_protocol::{CaseId, DocumentId};
 
 use super::cases::document_info;
-use super::collab::staff_action;
+use super::staff_action;
 use super::{CaseAccess, GrantedReviewer, Result, ServiceError, Services, gated, now};
 use crate::blobs::TmpBlob;
 use crate::domain::{DocumentRecord, DocumentStored};

@@ -298,7 +298,7 @@ impl Store {
             .execute(&mut *c)
         {
             Ok(_) => Ok(row.note),
-            Err(e) if super::queries::is_unique_violation(&e) => find(&mut c)?
+            Err(e) if super::is_unique_violation(&e) => find(&mut c)?
                 .ok_or_else(|| StoreError::new("a checkpoint vanished after a conflict")),
             Err(e) => Err(e.into()),
         }

@@ -25,6 +25,19 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations
 /// running the same migration twice.
 const MIGRATION_LOCK: i64 = 0x616d_616e_6174;
 
+/// How long a request waits for a database connection before it is answered `503`: long
+/// enough for a busy pool, short enough that a client is not left hanging while the
+/// database is down.
+pub const DEFAULT_DATABASE_TIMEOUT_SECS: u64 = 5;
+
+/// Whether a write failed because the row (a content-addressed id, a version) exists.
+fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
 /// One connection to either backend; queries are written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -213,10 +226,7 @@ impl Store {
     /// Opens the database the URL names, runs pending migrations and builds the pool, with
     /// the default wait for a connection.
     pub fn open(url: &str) -> Result<Store, StoreError> {
-        Store::open_with(
-            url,
-            Duration::from_secs(crate::config::DEFAULT_DATABASE_TIMEOUT_SECS),
-        )
+        Store::open_with(url, Duration::from_secs(DEFAULT_DATABASE_TIMEOUT_SECS))
     }
 
     /// [`Store::open`], waiting at most `timeout` for a connection on each request before

@@ -8,26 +8,18 @@ use amanat_protocol::wire::DocumentKind;
 use amanat_protocol::{CaseId, DocumentId, StaffId};
 use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::models::{
     CaseRow, ChallengeRow, DocumentRow, GrantRow, KeyringRow, LastChangeRow, SessionRow,
     StaffActionRow, action_name, change_text, i64_of, u64_of,
 };
 use super::schema::{cases, challenges, documents, grants, keyrings, sessions, staff_actions};
-use super::{DbConnection, KeyringLock, Store, StoreError};
+use super::{DbConnection, KeyringLock, Store, StoreError, is_unique_violation};
 use crate::domain::{
     CaseChange, CaseCreated, CaseRecord, CaseUpdated, DocumentRecord, DocumentStored, Gated,
     GrantedCase, KeyringEffects, LoggedEntry, NewCase, NewStaffAction, Published, SessionOwner,
     StaffActionRecord, StaffGate, StoredKeyring,
 };
-
-pub(super) fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
-    )
-}
 
 fn current_version(c: &mut DbConnection) -> Result<Option<u64>, StoreError> {
     let v: Option<i64> = keyrings::table.select(max(keyrings::version)).first(c)?;

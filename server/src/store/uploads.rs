@@ -6,8 +6,8 @@ use amanat_protocol::wire::DocumentKind;
 use amanat_protocol::{CaseId, DocumentId};
 use diesel::prelude::*;
 
+use super::is_unique_violation;
 use super::models::{DocumentRow, bytes32, case_id, i64_of, u64_of};
-use super::queries::is_unique_violation;
 use super::schema::{cases, documents};
 use super::{KeyringLock, Store, StoreError};
 use crate::domain::{DocumentRecord, LoggedEntry};
