@@ -7,7 +7,7 @@ let statuses = [];
 let state = null;
 let list = { rows: [], reviewers: [] };
 let view = { name: "cases", sort: "received_at", desc: true, selected: new Set(), matches: null };
-const filters = { q: "", status: "", assignee: "", city: "", event: "", missingPoa: false, notAck: false };
+const filters = { q: "", status: "", assignee: "", city: "", event: "", label: "", missingPoa: false, notAck: false };
 
 const $ = (id) => document.getElementById(id);
 // Fluent placeholders arrive unfilled (`{$done}`); the page fills them.
@@ -156,6 +156,7 @@ function shown() {
     if (filters.assignee === "-" ? r.assignee : filters.assignee && r.assignee !== filters.assignee) return false;
     if (filters.city && r.city !== filters.city) return false;
     if (filters.event && !r.events.includes(filters.event)) return false;
+    if (filters.label && !r.labels.includes(filters.label)) return false;
     if (filters.missingPoa && r.poa) return false;
     if (filters.notAck && (!r.poa || r.ack)) return false;
     if (view.matches && !view.matches.has(r.id)) return false;
@@ -210,6 +211,7 @@ function renderList() {
     select("f-assignee", t("ui-filter-assignee"), [any, ["-", t("ui-filter-unassigned")], ...list.reviewers.map(([id, name]) => [id, name])], filters.assignee, (v) => { filters.assignee = v; renderList(); }),
     select("f-city", t("ui-filter-city"), [any, ...distinct(list.rows.map((r) => r.city)).map((c) => [c, c])], filters.city, (v) => { filters.city = v; renderList(); }),
     select("f-event", t("ui-filter-event"), [any, ...distinct(list.rows.flatMap((r) => r.events)).map((e) => [e, e])], filters.event, (v) => { filters.event = v; renderList(); }),
+    select("f-label", t("ui-filter-label"), [any, ...distinct(list.rows.flatMap((r) => r.labels)).map((l) => [l, l])], filters.label, (v) => { filters.label = v; renderList(); }),
     el("label", { class: "check" }, el("input", { type: "checkbox", id: "f-missing-poa", checked: filters.missingPoa, onchange: (e) => { filters.missingPoa = e.target.checked; renderList(); } }), t("ui-filter-missing-poa")),
     el("label", { class: "check" }, el("input", { type: "checkbox", id: "f-not-ack", checked: filters.notAck, onchange: (e) => { filters.notAck = e.target.checked; renderList(); } }), t("ui-filter-not-acknowledged")),
     el("button", { type: "button", id: "reload", text: t("ui-reload"), onclick: () => loadList(true) }),
@@ -237,12 +239,22 @@ function renderList() {
       el("tr", { "data-case": r.id, tabindex: 0, onkeydown: rowKeys, ondblclick: () => openCase(r.id) },
         el("td", {}, el("input", { type: "checkbox", class: "pick", "aria-label": r.id, checked: view.selected.has(r.id), onchange: (e) => { e.target.checked ? view.selected.add(r.id) : view.selected.delete(r.id); } })),
         el("td", {}, el("a", { href: `#case/${r.id}`, class: "case-link", text: r.id.slice(0, 8), onclick: (e) => { e.preventDefault(); openCase(r.id); } })),
-        el("td", { text: r.name }), el("td", { text: t(`ui-status-${r.status}`) }), el("td", { text: r.assignee ?? "" }),
+        el("td", {}, r.name, r.labels.map((l) => el("span", { class: "badge label", text: l }))), el("td", { text: t(`ui-status-${r.status}`) }), el("td", { text: r.assignee ?? "" }),
         el("td", { text: r.received }), el("td", {}, docBadges(r)), el("td", { text: r.city }), el("td", { text: r.events.join("; ") }),
       ))),
   );
-  const batch = el("div", { class: "batch" },
-    el("button", { type: "button", id: "ack-selected", text: t("ui-ack-selected"), onclick: ackSelected }));
+  const colleague = el("select", { id: "rekey-to" }, list.reviewers.filter(([rid]) => rid !== state.staff).map(([rid, name]) => el("option", { value: rid, text: `${name} (${rid})` })));
+  const batch = el("div", { class: "batch more" },
+    el("button", { type: "button", id: "ack-selected", text: t("ui-ack-selected"), onclick: ackSelected }),
+    colleague.options.length ? el("label", {}, el("span", { text: t("ui-rekey") }), colleague) : null,
+    colleague.options.length ? el("button", { type: "button", id: "rekey", text: t("ui-share-button"), onclick: async () => {
+      try {
+        const r = await call("POST", "/api/rekey", { to: colleague.value });
+        notice(t("ui-rekey-done", { shared: r.shared }));
+      } catch (e) {
+        alertBox(e.message);
+      }
+    } }) : null);
   $("main").replaceChildren(
     el("h2", { text: t("ui-cases") }),
     bar,
@@ -359,6 +371,19 @@ function renderCase(c) {
     el("button", { type: "button", id: "save-assignee", text: t("ui-save"), onclick: save("assignee", () => ({ assignee: assignee.value || null })) }),
   );
 
+  const labels = el("input", { type: "text", id: "labels", value: c.labels.join(", "), "aria-label": t("ui-labels") });
+  const labelBox = el("div", { class: "write" }, el("label", { for: "labels", text: t("ui-labels") }), labels,
+    el("button", { type: "button", id: "save-labels", text: t("ui-save"), onclick: async () => {
+      try {
+        const r = await call("POST", `/api/cases/${c.id}/labels`, { labels: labels.value.split(",") });
+        labels.value = r.labels.join(", ");
+        const row = list.rows.find((x) => x.id === c.id);
+        if (row) row.labels = r.labels;
+        notice(t("ui-done"));
+      } catch (e) {
+        conflictOr(e, c.id);
+      }
+    } }));
   const form = c.form
     ? c.form.map((s) => el("table", { class: "form" }, s.title ? el("caption", { text: s.title }) : null,
         el("tbody", {}, s.rows.map(([k, v]) => el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: v }))))))
@@ -369,6 +394,7 @@ function renderCase(c) {
     const item = el("li", { "data-doc": d.id },
       el("strong", { text: t(`ui-kind-${d.kind}`) }), " ", d.name ? el("span", { text: d.name }) : null,
       el("span", { class: "meta", text: ` · ${d.size} · ${d.received}` }));
+    if (d.labels_note) return null;
     if (d.not_for_you) item.append(el("p", { class: "meta", text: t("ui-not-for-you") }));
     else if (d.text !== undefined) item.append(el("pre", { class: "text", text: d.text }));
     else if (!d.preview) item.append(el("p", { class: "meta", text: t("ui-too-large") }));
@@ -430,6 +456,7 @@ function renderCase(c) {
     el("h2", { id: "case-title", text: `${t("ui-col-case")} ${c.id}` }),
     el("p", { class: "meta", text: `${t("ui-col-received")}: ${c.received}` }),
     decide,
+    labelBox,
     section(t("ui-form"), ...form),
     section(t("ui-documents"), el("ul", { class: "docs" }, docs)),
     textBox("note", t("ui-note"), t("ui-send-note")),

@@ -133,6 +133,7 @@ fn a_reviewer_triages_150_cases_in_the_workspace() {
 
     let ws = workspace(&reviewer, &[]);
     let reply = privacy::canary("Заседание назначено");
+    let label = privacy::canary("суд");
     let annex = reviewer.cli.path("annex");
     let named = cases
         .iter()
@@ -141,7 +142,7 @@ fn a_reviewer_triages_150_cases_in_the_workspace() {
         .unwrap();
     let v = staff_drive(json!({
         "mode": "triage", "url": ws.link, "shots": shots(), "reply": reply,
-        "folder": annex, "search": named.0.full_name,
+        "folder": annex, "search": named.0.full_name, "labels": [label, "срочно"],
     }));
     assert_eq!(v["total"], cases.len(), "{v:#}");
     assert_eq!(v["missingPoa"], missing.len(), "{v:#}");
@@ -170,6 +171,9 @@ fn a_reviewer_triages_150_cases_in_the_workspace() {
         "{v:#}"
     );
     assert!(v["formRows"].as_u64().unwrap() > 3, "{v:#}");
+    // Labels are sealed to the reviewers; the list filters by them.
+    assert_eq!(v["labelsSaved"], format!("{label}, срочно"), "{v:#}");
+    assert_eq!(v["labelled"], json!([v["caseId"]]), "{v:#}");
     // The auditor, reading only the log, sees every acknowledgement the page made.
     let figures = audit(&server, &foundation);
     assert_eq!(
@@ -301,10 +305,15 @@ fn two_reviewers_race_on_a_status_in_the_workspace() {
     }
     let (foundation, staff, server) = small_world(&["aigerim", "bolat"]);
     let case = submit_named(&server, &foundation, &privacy::canary("Гонка"));
+    // Joins after the case was sent, so holds no grant for it until someone shares.
+    let dana = foundation.add_staff("dana", "reviewer");
+    foundation.publish(&server);
+    dana.login(&server, &foundation.fingerprint);
     let a = workspace(&staff[0], &[]);
     let b = workspace(&staff[1], &[]);
     let v = staff_drive(json!({
         "mode": "race", "urls": [a.link, b.link], "case": case, "shots": shots(),
+        "colleague": "dana",
     }));
     let conflict = v["conflict"].as_str().unwrap();
     assert!(
@@ -316,6 +325,10 @@ fn two_reviewers_race_on_a_status_in_the_workspace() {
         .http()
         .get(&format!("/v1/cases/{case}"), Some(&staff[1].token()));
     assert_eq!(detail.json.unwrap()["status"], "needs-info");
+    // aigerim shared everything she holds with dana from the workspace; dana can now open it.
+    assert!(v["rekeyNotice"].as_str().unwrap().contains('1'), "{v:#}");
+    dana.cli
+        .ok(&["staff", "open", &case, "--out", "d", "--key", "staff.key"]);
 }
 
 /// After the idle time the workspace drops the key and everything decrypted: the page shows

@@ -98,9 +98,17 @@ try {
     await page.locator("#text-reply").fill(plan.reply);
     await page.locator("#send-reply").click();
     await page.locator(".docs pre.text", { hasText: plan.reply }).waitFor({ timeout });
+    await page.locator("#labels").fill(plan.labels.join(", "));
+    await page.evaluate(() => { document.querySelector("#notice").textContent = ""; });
+    await page.locator("#save-labels").click();
+    await page.waitForFunction(() => document.querySelector("#notice")?.textContent, null, { timeout });
+    result.labelsSaved = await page.locator("#labels").inputValue();
     await shot(page, "case");
     await page.keyboard.press("Escape");
     await listed(page);
+    await page.locator("#f-label").selectOption(plan.labels[0]);
+    result.labelled = await rows(page).evaluateAll((trs) => trs.map((tr) => tr.dataset.case));
+    await page.locator("#f-label").selectOption("");
     // The annex: previewed, then exported to a folder.
     await page.locator("#go-report").click();
     await page.locator("#annex").waitFor();
@@ -141,6 +149,16 @@ try {
     await b.page.locator("#save-status").click();
     await b.page.waitForFunction(() => document.querySelector("#alert")?.hidden, null, { timeout });
     result.secondTry = await b.page.locator("#notice").textContent();
+    // A colleague who joined later gets every case the reviewer can open, in one go.
+    if (plan.colleague) {
+      await a.page.locator("#go-cases").click();
+      await listed(a.page);
+      await a.page.evaluate(() => { document.querySelector("#notice").textContent = ""; });
+      await a.page.locator("#rekey-to").selectOption(plan.colleague);
+      await a.page.locator("#rekey").click();
+      await a.page.waitForFunction(() => /\d/.test(document.querySelector("#notice")?.textContent ?? ""), null, { timeout });
+      result.rekeyNotice = await a.page.locator("#notice").textContent();
+    }
   } else if (plan.mode === "lock") {
     const { page } = await open(plan.url);
     await listed(page);

@@ -196,18 +196,7 @@ pub fn post_text(
         length: text.len() as u64,
     };
     let ciphertext = match kind {
-        DocumentKind::Note => {
-            let recipients: Vec<age::x25519::Recipient> = keyring
-                .keyring()
-                .reviewers()
-                .map(|m| m.public.age_recipient.parse::<age::x25519::Recipient>())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| Error::new(format!("a reviewer's key is malformed: {e}")))?;
-            if recipients.is_empty() {
-                return Err(Error::new("the keyring lists no reviewers"));
-            }
-            envelope::seal_multi(&recipients, &meta, text, Vec::new())?
-        }
+        DocumentKind::Note => seal_to_reviewers(keyring, &meta, text)?,
         DocumentKind::Reply => {
             let detail = api.case(case)?;
             let identity = grant::unwrap(case, &detail.grant, keys.identity())?;
@@ -223,6 +212,87 @@ pub fn post_text(
         kind,
         std::io::Cursor::new(ciphertext),
     )?)
+}
+
+/// A note's envelope: sealed to every reviewer of the verified keyring.
+fn seal_to_reviewers(
+    keyring: &VerifiedKeyring,
+    meta: &DocumentMeta,
+    bytes: &[u8],
+) -> Result<Vec<u8>> {
+    let recipients: Vec<age::x25519::Recipient> = keyring
+        .keyring()
+        .reviewers()
+        .map(|m| m.public.age_recipient.parse::<age::x25519::Recipient>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::new(format!("a reviewer's key is malformed: {e}")))?;
+    if recipients.is_empty() {
+        return Err(Error::new("the keyring lists no reviewers"));
+    }
+    Ok(envelope::seal_multi(&recipients, meta, bytes, Vec::new())?)
+}
+
+/// The media type of a labels note: a case's labels are a note like any other (sealed to
+/// the reviewers; the server sees one more note), whose content is a JSON list of strings.
+/// The latest one stands.
+pub const LABELS_TYPE: &str = "application/vnd.amanat.labels+json";
+/// At most this many labels per case, each of 1 to [`MAX_LABEL_CHARS`] characters.
+pub const MAX_LABELS: usize = 20;
+pub const MAX_LABEL_CHARS: usize = 40;
+
+/// Trims, drops empty and duplicate labels, and refuses what is too long or not text.
+pub fn clean_labels(labels: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for l in labels {
+        let l = l.trim();
+        if l.is_empty() || out.iter().any(|o| o == l) {
+            continue;
+        }
+        if l.chars().count() > MAX_LABEL_CHARS || l.chars().any(char::is_control) {
+            return Err(Error::new(format!(
+                "a label is 1 to {MAX_LABEL_CHARS} printable characters"
+            )));
+        }
+        out.push(l.to_owned());
+    }
+    if out.len() > MAX_LABELS {
+        return Err(Error::new(format!("at most {MAX_LABELS} labels per case")));
+    }
+    Ok(out)
+}
+
+/// Replaces a case's labels: a new labels note, encrypted to every reviewer.
+pub fn set_labels(
+    api: &Api,
+    keyring: &VerifiedKeyring,
+    case: CaseId,
+    labels: &[String],
+) -> Result<Vec<String>> {
+    let labels = clean_labels(labels)?;
+    let json = serde_json::to_vec(&labels).map_err(|e| Error::new(e.to_string()))?;
+    let meta = DocumentMeta {
+        kind: DocumentKind::Note,
+        name: None,
+        media_type: LABELS_TYPE.into(),
+        length: json.len() as u64,
+    };
+    let sealed = seal_to_reviewers(keyring, &meta, &json)?;
+    api.put_document(
+        case,
+        DocumentId::random(),
+        DocumentKind::Note,
+        std::io::Cursor::new(sealed),
+    )?;
+    Ok(labels)
+}
+
+/// The labels a decrypted labels note holds (`None` if it is not one, or is malformed).
+pub fn parse_labels(meta: &DocumentMeta, bytes: &[u8]) -> Option<Vec<String>> {
+    if meta.media_type != LABELS_TYPE {
+        return None;
+    }
+    let labels: Vec<String> = serde_json::from_slice(bytes).ok()?;
+    clean_labels(&labels).ok()
 }
 
 /// Re-wraps the case key for `to`, after checking `to` is a reviewer in the root-signed keyring.
@@ -453,6 +523,19 @@ pub fn safe_suffix(name: Option<&str>, media_type: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::safe_suffix;
+
+    #[test]
+    fn labels_are_cleaned_and_bounded() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            super::clean_labels(&l(&[" суд ", "", "суд", "срочно"])).unwrap(),
+            l(&["суд", "срочно"])
+        );
+        assert!(super::clean_labels(&l(&[&"x".repeat(41)])).is_err());
+        assert!(super::clean_labels(&l(&["a\u{0}b"])).is_err());
+        let many: Vec<String> = (0..21).map(|i| i.to_string()).collect();
+        assert!(super::clean_labels(&many).is_err());
+    }
 
     #[test]
     fn hostile_names_stay_in_the_folder() {

@@ -29,6 +29,8 @@ use crate::i18n::Tr;
 
 /// Largest appeal form we decrypt (a form is JSON; anything bigger is not a form).
 const MAX_FORM: u64 = 4 * 1024 * 1024;
+/// Notes larger than this (ciphertext) are not labels notes, which are a few hundred bytes.
+const MAX_LABELS_NOTE: u64 = 64 * 1024;
 
 /// One case as the reviewer sees it after decryption: nothing of it touches the disk.
 pub struct CaseData {
@@ -39,6 +41,8 @@ pub struct CaseData {
     pub has_poa: bool,
     /// The case's powers of attorney, in the order the server lists them.
     pub poas: Vec<DocumentId>,
+    /// The reviewers' labels (from the latest labels note).
+    pub labels: Vec<String>,
     /// The standing verdict on the case's power of attorney, from the log.
     pub verdict: Option<Verdict>,
     pub flags: Vec<Flag>,
@@ -136,12 +140,31 @@ pub fn load_case(
         .filter(|v| poas.iter().any(|(d, s)| *d == v.document && *s == v.sha256))
         .map(|v| v.verdict);
     let flags = form.as_ref().map(AppealForm::flags).unwrap_or_default();
+    // The latest labels note this reviewer can read (notes are sealed to the reviewers).
+    let mut notes: Vec<_> = detail
+        .documents
+        .iter()
+        .filter(|d| d.kind == DocumentKind::Note && d.length <= MAX_LABELS_NOTE)
+        .collect();
+    notes.sort_by_key(|d| std::cmp::Reverse(d.received_at));
+    let mut labels = Vec::new();
+    for d in notes {
+        let body = api.document(case, d.document_id)?;
+        if let Ok((meta, bytes)) =
+            amanat_protocol::envelope::open_to_vec(keys.identity(), body, MAX_LABELS_NOTE)
+            && let Some(l) = amanat_client::staff::parse_labels(&meta, &bytes)
+        {
+            labels = l;
+            break;
+        }
+    }
     Ok(Some(CaseData {
         case_id: case,
         form,
         form_error,
         has_poa: !poas.is_empty(),
         poas: poas.iter().map(|(d, _)| *d).collect(),
+        labels,
         verdict,
         flags,
     }))

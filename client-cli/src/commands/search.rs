@@ -159,6 +159,7 @@ mod tests {
             form_error: None,
             has_poa: true,
             poas: Vec::new(),
+            labels: Vec::new(),
             verdict: None,
             flags: Vec::new(),
         }

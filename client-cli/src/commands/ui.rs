@@ -146,6 +146,7 @@ struct Row {
     name: String,
     city: String,
     events: Vec<String>,
+    labels: Vec<String>,
 }
 
 /// The decrypted documents of the case open in the page (one at a time; dropped on lock).
@@ -342,6 +343,7 @@ fn row(s: &CaseSummary, c: &CaseData, tr: &Tr) -> Row {
                 e.iter().map(|code| tr.item("event", code)).collect()
             })
             .unwrap_or_default(),
+        labels: c.labels.clone(),
     }
 }
 
@@ -690,6 +692,10 @@ fn case_view(ui: &Ui, keys: &StaffKeys, case: CaseId) -> std::result::Result<Val
             let mut out = Zeroizing::new(Vec::new());
             match flows::decrypt_document(&api, keys, &opened, d, &mut *out, &mut Silent)? {
                 None => entry["not_for_you"] = json!(true),
+                Some(meta) if meta.media_type == flows::LABELS_TYPE => {
+                    // Labels are shown as labels, not as a note.
+                    entry["labels_note"] = json!(true);
+                }
                 Some(meta) => {
                     entry["name"] = json!(meta.name);
                     entry["media_type"] = json!(meta.media_type);
@@ -723,6 +729,12 @@ fn case_view(ui: &Ui, keys: &StaffKeys, case: CaseId) -> std::result::Result<Val
         "assignee": d.assignee.as_ref().map(ToString::to_string),
         "received": format_time(d.received_at),
         "form": form,
+        "labels": lock(&ui.cache)
+            .data
+            .iter()
+            .find(|c| c.case_id == case)
+            .map(|c| c.labels.clone())
+            .unwrap_or_default(),
         "documents": listed,
         "activity": activity,
     });
@@ -898,6 +910,38 @@ async fn post_text(
 }
 
 #[derive(Deserialize)]
+struct LabelsBody {
+    labels: Vec<String>,
+}
+
+/// Replaces the case's labels with a new labels note, sealed to every reviewer.
+async fn set_labels(
+    ui: web::Data<Ui>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    b: web::Bytes,
+) -> Reply {
+    check(&ui, &req, true)?;
+    let case = parse_case(&path)?;
+    let l: LabelsBody = body(&b)?;
+    let labels = work(&ui, move |ui, keys| {
+        let api = ui.api(keys)?;
+        let keyring = lock(&ui.session).clone().keyring(&api)?;
+        let labels = flows::set_labels(&api, &keyring, case, &l.labels)?;
+        let mut cache = lock(&ui.cache);
+        if let Some(r) = cache.rows.iter_mut().find(|r| r.id == case.to_string()) {
+            r.labels = labels.clone();
+        }
+        if let Some(c) = cache.data.iter_mut().find(|c| c.case_id == case) {
+            c.labels = labels.clone();
+        }
+        Ok(labels)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "labels": labels })))
+}
+
+#[derive(Deserialize)]
 struct ShareBody {
     to: String,
 }
@@ -920,6 +964,20 @@ async fn share(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Shares every case this reviewer can open with a colleague (a new reviewer, say).
+async fn rekey(ui: web::Data<Ui>, req: HttpRequest, b: web::Bytes) -> Reply {
+    check(&ui, &req, true)?;
+    let s: ShareBody = body(&b)?;
+    let to: StaffId = s.to.parse().map_err(|_| UiError::bad("not a staff id"))?;
+    let (shared, skipped) = work(&ui, move |ui, keys| {
+        let api = ui.api(keys)?;
+        let keyring = lock(&ui.session).clone().keyring(&api)?;
+        Ok(flows::rekey(&api, keys, &to, &keyring)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "shared": shared, "skipped": skipped })))
 }
 
 #[derive(Deserialize)]
@@ -1152,6 +1210,7 @@ pub fn run(args: &UiArgs) -> Result<()> {
                 .route("/api/cases", web::get().to(cases))
                 .route("/api/search", web::get().to(search_route))
                 .route("/api/ack-batch", web::post().to(ack_batch))
+                .route("/api/rekey", web::post().to(rekey))
                 .route("/api/report.html", web::get().to(report_html))
                 .route("/api/report", web::post().to(report_export))
                 .route("/api/cases/{case}", web::get().to(case))
@@ -1159,6 +1218,7 @@ pub fn run(args: &UiArgs) -> Result<()> {
                 .route("/api/cases/{case}/status", web::post().to(set_status))
                 .route("/api/cases/{case}/assignee", web::post().to(set_assignee))
                 .route("/api/cases/{case}/share", web::post().to(share))
+                .route("/api/cases/{case}/labels", web::post().to(set_labels))
                 .route("/api/cases/{case}/ack", web::post().to(ack))
                 .route("/api/cases/{case}/download", web::post().to(download))
                 .route("/api/cases/{case}/text/{kind}", web::post().to(post_text))
