@@ -1691,6 +1691,52 @@ fn catalogue() -> Vec<Hostile> {
             )
         },
     ));
+    // --- tlog-tiles: bad tile paths, indexes past any tree, widths past the log ---
+    t.push(h("tiles", "a tile level of 64", 400, "bad_request", |c| {
+        c.get("/tile/64/000", None)
+    }));
+    t.push(h(
+        "tiles",
+        "a tile index that overflows 64 bits",
+        400,
+        "bad_request",
+        |c| c.get("/tile/0/x999/x999/x999/x999/x999/x999/999", None),
+    ));
+    t.push(h(
+        "tiles",
+        "a partial tile of width 256",
+        400,
+        "bad_request",
+        |c| c.get("/tile/0/000.p/256", None),
+    ));
+    t.push(h(
+        "tiles",
+        "a tile index with a leading zero group",
+        400,
+        "bad_request",
+        |c| c.get("/tile/entries/x000/001", None),
+    ));
+    t.push(h(
+        "tiles",
+        "a hash tile far past the log",
+        404,
+        "not_found",
+        |c| c.get("/tile/0/x018/x446/x744/x073/x709/x551/615", None),
+    ));
+    t.push(h(
+        "tiles",
+        "an entry bundle wider than the log",
+        404,
+        "not_found",
+        |c| c.get("/tile/entries/000.p/255", None),
+    ));
+    t.push(h(
+        "method",
+        "POST /checkpoint",
+        405,
+        "method_not_allowed",
+        |c| c.req("POST", "/checkpoint", None, &[], Vec::new()),
+    ));
     t.push(h(
         "unknown path",
         "a path no route matches",

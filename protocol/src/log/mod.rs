@@ -7,3 +7,4 @@ pub mod entry;
 pub mod merkle;
 pub mod note;
 pub mod receipt;
+pub mod tiles;

@@ -366,6 +366,25 @@ pub async fn activity(who: GrantedReviewer, svc: Svc) -> Result<HttpResponse, Ap
     Ok(HttpResponse::Ok().json(records))
 }
 
+/// `GET /checkpoint` (C2SP tlog-tiles): the signed note itself, never cached.
+pub async fn tlog_checkpoint(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let note = blocking(move || svc.tlog_checkpoint()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(note))
+}
+
+/// `GET /tile/{path}` (C2SP tlog-tiles): a hash tile or entry bundle. A served tile holds
+/// only complete subtrees, so it is the same forever and may be cached as such.
+pub async fn tlog_tile(path: web::Path<String>, svc: Svc) -> Result<HttpResponse, ApiError> {
+    let path = path.into_inner();
+    let body = blocking(move || svc.tlog_tile(&path)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(body))
+}
+
 pub async fn log_checkpoint(svc: Svc) -> Result<HttpResponse, ApiError> {
     let c = blocking(move || svc.log_checkpoint()).await?;
     Ok(HttpResponse::Ok().json(c))

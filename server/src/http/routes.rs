@@ -6,6 +6,9 @@ use actix_web::web;
 use super::handlers as h;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // The log as C2SP tlog-tiles, at the server's root: any tiles client can follow it.
+    cfg.service(web::resource("/checkpoint").route(web::get().to(h::tlog_checkpoint)))
+        .service(web::resource("/tile/{path:.*}").route(web::get().to(h::tlog_tile)));
     cfg.service(
         web::scope("/v1")
             .service(web::resource("/health").route(web::get().to(h::health)))

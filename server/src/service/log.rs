@@ -9,6 +9,7 @@ use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
 use amanat_protocol::log::merkle::{self, Hash, NodeId, Prover};
 use amanat_protocol::log::note::{NoteError, NoteVerifier};
 use amanat_protocol::log::receipt::Receipt;
+use amanat_protocol::log::tiles::{self, Tile, TileKind};
 use amanat_protocol::wire::{B64Hash, LogCheckpoint, LogProof};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -278,6 +279,52 @@ impl Services {
             bytes,
             complete: missing.is_none(),
         })
+    }
+
+    /// The signed checkpoint as a bare C2SP note, for tlog-tiles clients (`/checkpoint`).
+    pub fn tlog_checkpoint(&self) -> Result<String> {
+        Ok(checkpoint(&self.store, &self.log)?.0)
+    }
+
+    /// A C2SP tlog-tiles tile by the path after `tile/`: a hash tile (32 bytes per hash) or
+    /// an entry bundle. Only tiles the log already fills are served, and they never change.
+    pub fn tlog_tile(&self, path: &str) -> Result<Vec<u8>> {
+        let tile = Tile::parse(path).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let size = self.store.log_size()?;
+        if !tile.exists_at(size) {
+            let have = Tile::available(tile.kind, tile.index, size);
+            return Err(ServiceError::NotFound(format!(
+                "{} is not in the log of {size} entries (that tile holds {have} of 256 so far)",
+                tile.path()
+            )));
+        }
+        match tile.kind {
+            TileKind::Hashes { .. } => {
+                let ids = tile.nodes();
+                let nodes = self.store.log_nodes(&ids)?;
+                let mut out = Vec::with_capacity(ids.len() * tiles::HASH_SIZE);
+                for id in &ids {
+                    let h = nodes.get(id).ok_or_else(|| {
+                        ServiceError::Internal(format!(
+                            "log node {id:?} is missing from the database"
+                        ))
+                    })?;
+                    out.extend_from_slice(h);
+                }
+                Ok(out)
+            }
+            TileKind::Entries => {
+                let range = tile.entries();
+                let (entries, missing) = self.store.log_entries_prefix(range.start, range.end)?;
+                if let Some(missing) = missing {
+                    return Err(ServiceError::Internal(format!(
+                        "log entry {missing} is missing from the database: the log is damaged"
+                    )));
+                }
+                tiles::encode_bundle(&entries)
+                    .map_err(|e| ServiceError::Internal(format!("{}: {e}", tile.path())))
+            }
+        }
     }
 
     /// A keyring this server accepted, exactly as published, re-verified against the root.
