@@ -503,6 +503,25 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Follow the log through its standard C2SP tlog-tiles interface (/checkpoint, /tile/…):
+    /// verify it only grew since the last run, and report new keyrings (who was added or
+    /// removed), web page manifests and acknowledgements. Exits non-zero on a fork, a
+    /// rewrite or truncation (keeping both signed checkpoints as evidence) or a bad entry.
+    #[command(
+        after_help = "Example:\n  amanat audit monitor --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-… --state ./monitor\n\nRun it from cron; with --json, alert when it exits non-zero. The first run reads the\nwhole log; later runs read only what is new. Keep --state safe: it is what a rewritten\nlog is compared against."
+    )]
+    Monitor {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        root: RootArgs,
+        /// Where the last verified checkpoint and tree are kept between runs.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Print the report (or the alert) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare the checkpoints two auditors saved: a log that showed them different trees
     /// has forked, and the two signed checkpoints prove it.
     #[command(

@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 pub mod browser;
 pub mod faults;
+pub mod golang;
 pub mod http;
 pub mod privacy;
 pub mod synthetic;

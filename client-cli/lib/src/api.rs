@@ -165,6 +165,12 @@ impl Api {
     /// A file of the submission page, byte for byte as served (`/` is `index.html`). At most
     /// `limit` bytes are read, so a hostile server cannot fill memory.
     pub fn page_file(&self, path: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+        self.get_bytes(path, limit)
+    }
+
+    /// `GET path` (below the server's address, e.g. `/tile/0/000`), reading at most `limit`
+    /// bytes of the body.
+    pub fn get_bytes(&self, path: &str, limit: u64) -> Result<Vec<u8>, Failure> {
         use std::io::Read;
         let resp = self.send(
             self.http

@@ -12,6 +12,7 @@ pub mod document;
 pub mod error;
 pub mod files;
 pub mod log;
+pub mod monitor;
 pub mod progress;
 pub mod receipt;
 pub mod staff;

@@ -10,7 +10,7 @@ use amanat_protocol::encoding::{b64, hex};
 use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
 use amanat_protocol::log::entry::{CaseCommitment, Entry, Verdict};
-use amanat_protocol::log::merkle::{self, Hash};
+use amanat_protocol::log::merkle::{self, CompactRange, Hash};
 use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::wire::DocumentKind;
 use serde::Serialize;
@@ -88,6 +88,21 @@ pub fn run(cmd: &AuditCommand) -> Result<()> {
             let api = Api::connect(&endpoint)?;
             let fp = Fingerprint::parse(&root.root)?;
             audit_log(&api, fp, root.min_keyring_version, state.as_deref(), *json)
+        }
+        AuditCommand::Monitor {
+            server,
+            root,
+            state,
+            json,
+        } => {
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
+            let api = Api::connect(&endpoint)?;
+            let fp = Fingerprint::parse(&root.root)?;
+            monitor(&api, fp, root.min_keyring_version, state, *json)
         }
         AuditCommand::Web { server, root, json } => {
             let endpoint = Endpoint::new(
@@ -207,37 +222,6 @@ pub fn describe(e: &Entry) -> String {
             hex(&m.sha256),
             format_time(m.signed_at)
         ),
-    }
-}
-
-/// RFC 6962 root of a stream of leaves in O(log n) memory: the roots of the perfect subtrees
-/// that make up the leaves seen so far, as in a binary counter.
-#[derive(Default)]
-pub struct CompactRange {
-    count: u64,
-    stack: Vec<Hash>,
-}
-
-impl CompactRange {
-    pub fn push(&mut self, leaf: Hash) {
-        let mut h = leaf;
-        let mut k = self.count;
-        while k & 1 == 1 {
-            if let Some(left) = self.stack.pop() {
-                h = merkle::node_hash(&left, &h);
-            }
-            k >>= 1;
-        }
-        self.stack.push(h);
-        self.count += 1;
-    }
-
-    pub fn root(&self) -> Hash {
-        let mut it = self.stack.iter().rev();
-        match it.next() {
-            None => merkle::empty_root(),
-            Some(last) => it.fold(*last, |acc, left| merkle::node_hash(left, &acc)),
-        }
     }
 }
 
@@ -377,7 +361,7 @@ fn walk_log(
             }
             let i = index + got;
             if let Some(s) = &saved
-                && range.count == s.size
+                && range.count() == s.size
                 && range.root() != s.root
             {
                 return Err(rewritten(s.size));
@@ -408,7 +392,7 @@ fn walk_log(
         index += got;
     }
     if let Some(s) = &saved
-        && range.count == s.size
+        && range.count() == s.size
         && range.root() != s.root
     {
         return Err(rewritten(s.size));
@@ -707,42 +691,6 @@ fn compare(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::CompactRange;
-    use amanat_protocol::log::merkle::{NodeId, Prover, completed_by, leaf_hash, node_hash};
-    use std::collections::HashMap;
-
-    #[test]
-    fn compact_range_matches_the_reference_root() {
-        let mut nodes = HashMap::new();
-        let mut range = CompactRange::default();
-        for i in 0..300u64 {
-            let leaf = leaf_hash(&i.to_be_bytes());
-            range.push(leaf);
-            for id in completed_by(i) {
-                let h = if id.level == 0 {
-                    leaf
-                } else {
-                    node_hash(
-                        &nodes[&NodeId {
-                            level: id.level - 1,
-                            index: id.index * 2,
-                        }],
-                        &nodes[&NodeId {
-                            level: id.level - 1,
-                            index: id.index * 2 + 1,
-                        }],
-                    )
-                };
-                nodes.insert(id, h);
-            }
-            let mut p = Prover::new(|id: NodeId| nodes.get(&id).copied().ok_or(()));
-            assert_eq!(range.root(), p.root(i + 1).unwrap(), "size {}", i + 1);
-        }
-    }
-}
-
 /// One served file of the page, compared with the manifest.
 #[derive(Serialize)]
 struct WebFileCheck {
@@ -856,5 +804,114 @@ pub fn audit_web(api: &Api, root: Fingerprint, min_version: u64, json: bool) -> 
             "WEB PAGE MISMATCH: the server serves a page other than the one the root signed",
         )
         .hint("do not use this server's page; tell the foundation through another channel"))
+    }
+}
+
+/// `amanat audit monitor`: one run of the tiles follower, printed for a person or as JSON.
+fn monitor(api: &Api, root: Fingerprint, min_version: u64, state: &Path, json: bool) -> Result<()> {
+    use amanat_client::monitor::{Event, Outcome, follow};
+    let to_json = |v: serde_json::Value| {
+        serde_json::to_string_pretty(&v).map_err(|e| CliError::new(e.to_string()))
+    };
+    match follow(api, root, min_version, state)? {
+        Outcome::Forked(fork) => {
+            if json {
+                println!(
+                    "{}",
+                    to_json(serde_json::json!({ "ok": false, "alert": "fork", "fork": fork }))?
+                );
+            }
+            let files: Vec<String> = fork
+                .evidence
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            Err(integrity(&fork.reason).hint(format!(
+                "both signed checkpoints are kept as evidence: {}",
+                files.join(", ")
+            )))
+        }
+        Outcome::Consistent(r) => {
+            if json {
+                let ok = r.problems.is_empty();
+                let alert = if ok { None } else { Some("problems") };
+                println!(
+                    "{}",
+                    to_json(serde_json::json!({ "ok": ok, "alert": alert, "report": r }))?
+                );
+            } else {
+                if r.from == r.to {
+                    println!(
+                        "Log {}: still {} entries, root {} — unchanged since the last run.",
+                        r.origin, r.to, r.root
+                    );
+                } else {
+                    println!(
+                        "Log {}: {} → {} entries, root {} — the new entries extend what was verified before.",
+                        r.origin, r.from, r.to, r.root
+                    );
+                }
+                for (kind, n) in &r.documents_by_kind {
+                    println!("  {n} new {kind} document(s)");
+                }
+                if r.staff_actions > 0 {
+                    println!("  {} new staff action(s)", r.staff_actions);
+                }
+                for e in &r.events {
+                    match e {
+                        Event::Keyring {
+                            index,
+                            version,
+                            added,
+                            removed,
+                            roles_changed,
+                            log_key_changed,
+                        } => {
+                            println!("  entry {index}: keyring version {version} in force");
+                            for a in added {
+                                println!("      added:   {a}");
+                            }
+                            for a in removed {
+                                println!("      removed: {a}");
+                            }
+                            for a in roles_changed {
+                                println!("      roles:   {a}");
+                            }
+                            if *log_key_changed {
+                                println!("      the log's key or origin changed");
+                            }
+                        }
+                        Event::WebManifest {
+                            index,
+                            sha256,
+                            signed_at,
+                        } => println!(
+                            "  entry {index}: new web page manifest {sha256}, signed {}",
+                            format_time(*signed_at)
+                        ),
+                        Event::Acknowledgement {
+                            index,
+                            reviewer,
+                            verdict,
+                            case_commitment,
+                        } => println!(
+                            "  entry {index}: power of attorney {verdict} by {reviewer} (case {})",
+                            &case_commitment[..12.min(case_commitment.len())]
+                        ),
+                    }
+                }
+                for p in &r.problems {
+                    println!("PROBLEM: {p}");
+                }
+            }
+            if r.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::new(format!(
+                    "{} problem(s) in the new entries (listed above); the log itself is consistent",
+                    r.problems.len()
+                )))
+            }
+        }
     }
 }

@@ -287,6 +287,51 @@ pub fn completed_by(index: u64) -> impl Iterator<Item = NodeId> {
         })
 }
 
+/// RFC 6962 root of a stream of leaves in O(log n) memory: the roots of the perfect subtrees
+/// that make up the leaves seen so far, as in a binary counter. Its parts can be saved and
+/// resumed, which is how a monitor carries the tree from one run to the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompactRange {
+    count: u64,
+    stack: Vec<Hash>,
+}
+
+impl CompactRange {
+    /// Resumes from saved parts: the count and one hash per set bit of it, largest first.
+    pub fn from_parts(count: u64, stack: Vec<Hash>) -> Option<Self> {
+        (stack.len() == count.count_ones() as usize).then_some(CompactRange { count, stack })
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn hashes(&self) -> &[Hash] {
+        &self.stack
+    }
+
+    pub fn push(&mut self, leaf: Hash) {
+        let mut h = leaf;
+        let mut k = self.count;
+        while k & 1 == 1 {
+            if let Some(left) = self.stack.pop() {
+                h = node_hash(&left, &h);
+            }
+            k >>= 1;
+        }
+        self.stack.push(h);
+        self.count += 1;
+    }
+
+    pub fn root(&self) -> Hash {
+        let mut it = self.stack.iter().rev();
+        match it.next() {
+            None => empty_root(),
+            Some(last) => it.fold(*last, |acc, left| node_hash(left, &acc)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +449,25 @@ mod tests {
             let _ = p.consistency(654_321, 1_000_000);
         });
         assert!(ids.len() <= 2 * 20 + 2, "{}", ids.len());
+    }
+
+    #[test]
+    fn compact_range_matches_the_reference_root_and_resumes() {
+        let leaves: Vec<Vec<u8>> = (0..300u64).map(|i| i.to_be_bytes().to_vec()).collect();
+        let nodes = store(&leaves);
+        let mut range = CompactRange::default();
+        for (i, leaf) in leaves.iter().enumerate() {
+            range.push(leaf_hash(leaf));
+            let mut p = Prover::new(|id: NodeId| nodes.get(&id).copied().ok_or(()));
+            assert_eq!(
+                range.root(),
+                p.root(i as u64 + 1).unwrap(),
+                "size {}",
+                i + 1
+            );
+            let again = CompactRange::from_parts(range.count(), range.hashes().to_vec()).unwrap();
+            assert_eq!(again, range);
+        }
+        assert!(CompactRange::from_parts(3, vec![[0; 32]]).is_none());
     }
 }
