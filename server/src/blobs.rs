@@ -89,6 +89,7 @@ impl BlobStore {
     /// Makes `tmp` durable and moves it to its content address. If that blob already exists
     /// (the same bytes were uploaded before), the existing file is kept.
     pub fn commit(&self, mut tmp: TmpBlob) -> io::Result<Committed> {
+        let started = std::time::Instant::now();
         let file = tmp
             .file
             .take()
@@ -98,6 +99,7 @@ impl BlobStore {
         let sha256: [u8; 32] = std::mem::take(&mut tmp.hasher).finalize().into();
         self.commit_file(&tmp.path, &sha256)?;
         tmp.path = PathBuf::new(); // nothing left for Drop to remove
+        crate::metrics::global().blob_commit(started.elapsed());
         Ok(Committed {
             sha256,
             len: tmp.len,
@@ -197,6 +199,7 @@ impl TmpBlob {
             .as_mut()
             .ok_or_else(|| io::Error::other("blob already committed"))?;
         file.write_all(data)?;
+        crate::metrics::global().uploaded(data.len() as u64);
         self.hasher.update(data);
         self.len += data.len() as u64;
         Ok(())
@@ -241,6 +244,7 @@ pub fn read_chunk(file: &mut File, max: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; max];
     let n = file.read(&mut buf)?;
     buf.truncate(n);
+    crate::metrics::global().downloaded(n as u64);
     Ok(buf)
 }
 

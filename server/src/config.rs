@@ -88,6 +88,8 @@ pub struct Config {
     /// Serve the submission page from this directory (a build of `web/`, e.g. one the root
     /// signed) instead of the copy embedded in the binary.
     pub web_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics over plain HTTP on this loopback address (off if unset).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -112,6 +114,7 @@ impl fmt::Debug for Config {
             .field("pow_ttl_secs", &self.pow_ttl_secs)
             .field("max_in_flight", &self.max_in_flight)
             .field("web_dir", &self.web_dir)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -198,6 +201,8 @@ pub struct Layer {
     pub max_in_flight: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
 }
 
 impl Layer {
@@ -224,7 +229,8 @@ impl Layer {
             pow_bits,
             pow_ttl_secs,
             max_in_flight,
-            web_dir
+            web_dir,
+            metrics_listen
         );
         self
     }
@@ -287,6 +293,7 @@ impl Layer {
                 }
                 "AMANAT_BLOB_DIR" => layer.blob_dir = Some(value.into()),
                 "AMANAT_WEB_DIR" => layer.web_dir = Some(value.into()),
+                "AMANAT_METRICS_LISTEN" => layer.metrics_listen = Some(value.clone()),
                 "AMANAT_TLS_CERT" => layer.tls_cert = Some(value.into()),
                 "AMANAT_TLS_KEY" => layer.tls_key = Some(value.into()),
                 "AMANAT_ROOT_KEY" => layer.root_key = Some(value.clone()),
@@ -502,6 +509,23 @@ impl Config {
                     "use 1 to {MAX_MAX_IN_FLIGHT} requests (the default, {DEFAULT_MAX_IN_FLIGHT}, keeps a small server's memory bounded)"
                 ),
             })?;
+        let metrics_listen = layer
+            .metrics_listen
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|text| {
+                text.trim()
+                    .parse::<SocketAddr>()
+                    .ok()
+                    .filter(|a| a.ip().is_loopback())
+                    .ok_or_else(|| ConfigError::Invalid {
+                        setting: "metrics_listen",
+                        reason: format!(
+                            "{text:?} is not a loopback address and port; write e.g. 127.0.0.1:9464 (metrics show when the server is busy, so they stay on this machine: scrape them locally or through an authenticated tunnel)"
+                        ),
+                    })
+            })
+            .transpose()?;
         Ok(Config {
             listen,
             database_url,
@@ -522,6 +546,7 @@ impl Config {
             pow_ttl_secs,
             max_in_flight,
             web_dir: layer.web_dir,
+            metrics_listen,
         })
     }
 
@@ -547,6 +572,7 @@ impl Config {
             pow_ttl_secs: Some(self.pow_ttl_secs),
             max_in_flight: Some(self.max_in_flight as u64),
             web_dir: self.web_dir.clone(),
+            metrics_listen: self.metrics_listen.map(|a| a.to_string()),
         }
     }
 }
@@ -724,6 +750,17 @@ mod tests {
         assert!(err(&[("AMANAT_POW_TTL_SECS", "0")]).contains("pow_ttl_secs"));
         assert!(err(&[("AMANAT_MAX_IN_FLIGHT", "0")]).contains("max_in_flight"));
         assert!(err(&[("AMANAT_MAX_IN_FLIGHT", "100000")]).contains("1 to 65536"));
+        for addr in [
+            "0.0.0.0:9464",
+            "192.0.2.1:9464",
+            "[::]:9464",
+            "localhost:9464",
+        ] {
+            assert!(
+                err(&[("AMANAT_METRICS_LISTEN", addr)]).contains("not a loopback address"),
+                "{addr}"
+            );
+        }
         for origin in ["", "a b", "a+b", "a\nb", "a\u{0}b"] {
             assert!(
                 err(&[("AMANAT_LOG_ORIGIN", origin)]).contains("log_origin"),

@@ -157,12 +157,15 @@ pub fn init_data_dir_with_log_origin(
         pow_ttl_secs: crate::config::DEFAULT_POW_TTL_SECS,
         max_in_flight: crate::config::DEFAULT_MAX_IN_FLIGHT,
         web_dir: None,
+        metrics_listen: None,
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;
     let text = format!(
         "# Written by `amanat-server init`. Every setting can be overridden by an AMANAT_*\n\
-         # environment variable (e.g. AMANAT_DATABASE_URL); see docs/deploy.md.\n{}",
+         # environment variable (e.g. AMANAT_DATABASE_URL); see docs/deploy.md.\n\
+         # Prometheus metrics on a loopback port (off unless set):\n\
+         # metrics_listen = \"127.0.0.1:9464\"\n{}",
         toml::to_string(&config.to_layer())
             .map_err(|e| Error::Init(format!("cannot write the config: {e}")))?
     );

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 mod init;
+pub mod metrics;
 pub mod service;
 pub mod store;
 pub mod tls;
@@ -112,9 +113,26 @@ fn http_server(
 /// `actix_web::rt::System::new().block_on`). The returned server is running once this
 /// returns; await it to wait for shutdown (SIGINT/SIGTERM stop it gracefully).
 pub fn start(config: &Config, listener: TcpListener) -> Result<actix_web::dev::Server, Error> {
+    start_with_metrics(config, listener, None)
+}
+
+/// As [`start`], and also serves `/metrics` (plain HTTP) on `metrics`, which the caller
+/// bound to the loopback address in `metrics_listen`. That server stops with the main one.
+pub fn start_with_metrics(
+    config: &Config,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+) -> Result<actix_web::dev::Server, Error> {
     let (services, tls) = prepare(config)?;
     let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
     let page = http::page::Source::from_config(config.web_dir.as_deref()).map_err(Error::Init)?;
+    if let Some(l) = metrics {
+        let m = http::metrics_server(services.clone(), l).map_err(|source| Error::Io {
+            what: "cannot listen for metrics".into(),
+            source,
+        })?;
+        actix_web::rt::spawn(m);
+    }
     http_server(services, tls, listener, None, true, timeouts, page)
 }
 

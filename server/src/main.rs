@@ -145,8 +145,16 @@ fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
+    let metrics = config
+        .metrics_listen
+        .map(|a| TcpListener::bind(a).map_err(|e| format!("cannot listen for metrics on {a}: {e}")))
+        .transpose()?;
+    let metrics_line = match &metrics {
+        Some(l) => format!("metrics on http://{}/metrics\n", l.local_addr()?),
+        None => String::new(),
+    };
     actix_web::rt::System::new().block_on(async move {
-        let server = amanat_server::start(&config, listener)?;
+        let server = amanat_server::start_with_metrics(&config, listener, metrics)?;
         // The first line on stdout, after the server is accepting: tests and scripts read
         // the real port from it. The second is the link to give complainants (the foundation
         // publishes it with the fingerprint, out of band; the page checks the keyring by it).
@@ -156,7 +164,7 @@ fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
         let root = amanat_protocol::keyring::Fingerprint::of(&config.root_key);
         let compact: String = root.to_string().chars().filter(|c| *c != '-').collect();
         let banner = format!(
-            "listening on https://{addr}\nsubmission page: https://{addr}/#root={compact}\n"
+            "listening on https://{addr}\nsubmission page: https://{addr}/#root={compact}\n{metrics_line}"
         );
         let mut out = std::io::stdout().lock();
         if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {

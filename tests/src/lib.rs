@@ -124,6 +124,8 @@ pub struct Server {
     pub backend: Backend,
     /// Extra environment for the server process (kept across [`Server::restart`]).
     pub env: Vec<(String, String)>,
+    /// The `metrics on …` line, when the server was started with `AMANAT_METRICS_LISTEN`.
+    metrics: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// The proof-of-work difficulty test servers start with (production's default is 18).
@@ -198,8 +200,10 @@ impl Server {
         let (log_origin, log_key) = (line("log origin: "), line("log key: "));
         let log = data.path().join("server.log");
         let mut child = Self::spawn(&dir, &log, &opts, &env);
-        let url = read_listening(&mut child);
+        let metrics = std::sync::Arc::default();
+        let url = read_listening(&mut child, &metrics);
         Server {
+            metrics,
             child,
             url,
             cert_sha256,
@@ -296,7 +300,7 @@ impl Server {
             session_ttl_secs: None,
         };
         self.child = Self::spawn(&self.dir(), &self.log, &opts, &self.env);
-        self.url = read_listening(&mut self.child);
+        self.url = read_listening(&mut self.child, &self.metrics);
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -310,6 +314,17 @@ impl Server {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The metrics URL the server printed (it was started with `AMANAT_METRICS_LISTEN`).
+    pub fn metrics_url(&self) -> String {
+        for _ in 0..200 {
+            if let Some(u) = self.metrics.lock().unwrap().clone() {
+                return u;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the server printed no `metrics on …` line");
     }
 
     pub fn http(&self) -> http::Client {
@@ -332,7 +347,12 @@ fn server_log_level() -> String {
     std::env::var("AMANAT_TEST_SERVER_LOG").unwrap_or_else(|_| "trace".into())
 }
 
-fn read_listening(child: &mut Child) -> String {
+fn read_listening(
+    child: &mut Child,
+    metrics: &std::sync::Arc<std::sync::Mutex<Option<String>>>,
+) -> String {
+    *metrics.lock().unwrap() = None;
+    let metrics = metrics.clone();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -341,6 +361,9 @@ fn read_listening(child: &mut Child) -> String {
             let Ok(line) = line else { break };
             if let Some(url) = line.trim().strip_prefix("listening on ") {
                 let _ = tx.send(url.to_owned());
+            }
+            if let Some(url) = line.trim().strip_prefix("metrics on ") {
+                *metrics.lock().unwrap() = Some(url.to_owned());
             }
         }
     });

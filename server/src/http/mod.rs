@@ -119,6 +119,12 @@ pub fn app(
                 match &res {
                     Ok(r) => {
                         let route = r.request().match_pattern();
+                        crate::metrics::global().request(
+                            method.as_str(),
+                            route.as_deref(),
+                            r.status().as_u16(),
+                            start.elapsed(),
+                        );
                         tracing::info!(
                             %method,
                             route = route.as_deref().unwrap_or("<unmatched>"),
@@ -129,10 +135,41 @@ pub fn app(
                     }
                     Err(e) => {
                         let status = e.as_response_error().status_code().as_u16();
+                        crate::metrics::global().request(
+                            method.as_str(),
+                            None,
+                            status,
+                            start.elapsed(),
+                        );
                         tracing::info!(%method, status, elapsed_ms, "request");
                     }
                 }
                 res
             }
         })
+}
+
+/// `GET /metrics` in the Prometheus text format, on its own plain-HTTP listener (loopback
+/// only, checked by the config): one worker, no signals of its own, every other path `404`.
+pub fn metrics_server(
+    services: web::Data<Services>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    async fn scrape(svc: web::Data<Services>) -> Result<actix_web::HttpResponse, ApiError> {
+        let gauges = error::blocking(move || svc.metrics_gauges()).await?;
+        Ok(actix_web::HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(crate::metrics::global().render(&gauges)))
+    }
+    Ok(actix_web::HttpServer::new(move || {
+        App::new()
+            .app_data(services.clone())
+            .service(web::resource("/metrics").route(web::get().to(scrape)))
+            .default_service(web::to(handlers::not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
 }

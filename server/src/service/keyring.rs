@@ -21,6 +21,16 @@ impl Services {
         })
     }
 
+    /// What a metrics scrape reads fresh: the log's size, the difficulty a puzzle would
+    /// have now, the requests in flight.
+    pub fn metrics_gauges(&self) -> Result<crate::metrics::Gauges> {
+        Ok(crate::metrics::Gauges {
+            log_entries: self.store.log_size()?,
+            pow_bits: self.puzzles().bits(self.load(), super::now()),
+            in_flight: self.load().in_flight(),
+        })
+    }
+
     /// The current keyring exactly as it was published.
     pub fn keyring(&self) -> Result<SignedKeyring> {
         self.current_keyring()?

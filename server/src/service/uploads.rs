@@ -243,6 +243,7 @@ impl ChunkWriter {
             self.file
                 .write_all(data)
                 .map_err(|e| io_error("writing an upload", e))?;
+            crate::metrics::global().uploaded(data.len() as u64);
             if let Some(h) = &mut self.hasher {
                 h.update(data);
             }
@@ -448,9 +449,11 @@ impl Services {
     /// durable before the new offset is reported, and keeps the upload from expiring while
     /// it is being written.
     pub fn close_chunk(&self, mut w: ChunkWriter) -> Result<UploadState> {
+        let started = std::time::Instant::now();
         w.file
             .sync_data()
             .map_err(|e| io_error("syncing an upload", e))?;
+        crate::metrics::global().blob_commit(started.elapsed());
         self.release(&w);
         if let Some(h) = w.hasher.take() {
             self.uploads.put_hash(&w.rec.id, w.offset, h);

@@ -91,6 +91,32 @@ impl Backend {
     }
 }
 
+/// A pooled connection that reports, when returned, how long it was held: the time spent
+/// in the queries and transactions run on it (for `amanat_database_held_seconds`).
+pub(crate) struct Conn {
+    inner: PooledConnection<Manager>,
+    since: std::time::Instant,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.inner
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        crate::metrics::global().database_held(self.since.elapsed());
+    }
+}
+
 /// The r2d2 manager: opens the backend the URL names, with our pragmas.
 #[derive(Debug)]
 pub struct Manager(Backend);
@@ -254,8 +280,12 @@ impl Store {
         Ok(Store { pool })
     }
 
-    fn conn(&self) -> Result<PooledConnection<Manager>, StoreError> {
-        Ok(self.pool.get()?)
+    fn conn(&self) -> Result<Conn, StoreError> {
+        let asked = std::time::Instant::now();
+        let inner = self.pool.get()?;
+        let since = std::time::Instant::now();
+        crate::metrics::global().database_wait(since - asked);
+        Ok(Conn { inner, since })
     }
 
     /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock
