@@ -49,7 +49,7 @@ fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { what, source }
 }
 
-fn write_new(path: &Path, mode: u32, contents: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, mode: u32, contents: &[u8]) -> Result<(), Error> {
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -2,6 +2,7 @@
 //! metadata in SQLite or PostgreSQL (diesel) and ciphertext in a content-addressed blob store.
 //! It links no age code: it can check the shape of what it stores, never read it.
 
+pub mod backup;
 pub mod blobs;
 pub mod config;
 pub mod domain;

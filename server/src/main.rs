@@ -1,4 +1,5 @@
-//! `amanat-server`: `init` a data directory, `serve` it, or `healthcheck` a running server.
+//! `amanat-server`: `init` a data directory, `serve` it, `healthcheck` a running server, and
+//! `backup`, `restore` or `verify` what it holds.
 //! Start-up problems are printed with the fix; once serving, logs go to stderr and the one
 //! line on stdout says where the server listens.
 
@@ -57,6 +58,40 @@ enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Copy everything a server holds into a new folder, while it runs: a database snapshot
+    /// (SQLite `VACUUM INTO`, or `pg_dump`), then every blob (each checked against its
+    /// name), the log key, TLS and config. The folder holds secrets: encrypt it.
+    #[command(
+        after_help = "Example:\n  amanat-server backup --config /var/lib/amanat/srv/config.toml --out /var/backups/amanat/2026-12-03\n  tar -C /var/backups/amanat -c 2026-12-03 | age -r age1… > amanat-2026-12-03.tar.age"
+    )]
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A new or empty folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Restore a backup into a new data directory, then check it as `verify` does. A
+    /// PostgreSQL backup goes into the empty database given with --database-url.
+    #[command(
+        after_help = "Example:\n  amanat-server restore --from /var/backups/amanat/2026-12-03 --data /var/lib/amanat/restored\n  amanat-server serve --config /var/lib/amanat/restored/config.toml"
+    )]
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The new data directory (must not exist or be empty).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// For a PostgreSQL backup: an empty database to restore into.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Check a data directory: the keyring against the root, every document's blob (length
+    /// and SHA-256), and the log's entries against its nodes and signed checkpoints.
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Ask a running server for /v1/health over TLS, trusting only the pinned certificate.
     Healthcheck {
         /// e.g. https://127.0.0.1:8443
@@ -101,6 +136,13 @@ fn main() -> ExitCode {
             },
         ),
         Command::Healthcheck { url, cert_sha256 } => healthcheck(&url, &cert_sha256),
+        Command::Backup { config, out } => backup(config, &out),
+        Command::Restore {
+            from,
+            data,
+            database_url,
+        } => restore(&from, &data, database_url.as_deref()),
+        Command::Verify { config } => verify(config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -191,5 +233,52 @@ fn healthcheck(url: &str, cert_sha256: &str) -> Result {
     let pin = tls::PinnedCert::from_hex(cert_sha256)?;
     let body = tls::healthcheck(addr, pin)?;
     println!("{}", body.trim());
+    Ok(())
+}
+
+fn load_config(file: Option<PathBuf>) -> Result<Config> {
+    Ok(Config::load(
+        file.as_deref(),
+        &config::process_env(),
+        &Overrides::default(),
+    )?
+    .config)
+}
+
+fn backup(file: Option<PathBuf>, out: &std::path::Path) -> Result {
+    let config = load_config(file)?;
+    let r = amanat_server::backup::backup(&config, out)?;
+    println!(
+        "backup: {} ({} database, {} blobs, {} bytes of ciphertext)",
+        r.dir.display(),
+        r.backend,
+        r.blobs,
+        r.blob_bytes
+    );
+    println!("It holds the log key and the TLS key: encrypt it before it leaves this machine.");
+    Ok(())
+}
+
+fn restore(from: &std::path::Path, data: &std::path::Path, database_url: Option<&str>) -> Result {
+    let r = amanat_server::backup::restore(from, data, database_url)?;
+    println!("config: {}", r.config_path.display());
+    println!(
+        "verified: {} documents (every blob re-hashed), log of {} entries, root {}, {} signed checkpoints",
+        r.documents, r.log_size, r.log_root, r.checkpoints
+    );
+    println!(
+        "Serve it with: amanat-server serve --config {}",
+        r.config_path.display()
+    );
+    Ok(())
+}
+
+fn verify(file: Option<PathBuf>) -> Result {
+    let config = load_config(file)?;
+    let v = amanat_server::backup::verify(&config)?;
+    println!(
+        "verified: {} documents (every blob re-hashed), log of {} entries, root {}, {} signed checkpoints",
+        v.documents, v.log_size, v.log_root, v.checkpoints
+    );
     Ok(())
 }

@@ -216,6 +216,33 @@ impl Server {
         }
     }
 
+    /// Serves a data directory made some other way (a restored backup) at `data/srv`; it
+    /// keeps the certificate and log identity of `like`, the server it was copied from.
+    pub fn start_existing(data: TempDir, backend: Backend, like: &Server) -> Server {
+        let dir = data.path().join("srv");
+        let log = data.path().join("server.log");
+        let opts = ServerOptions {
+            backend: backend.clone(),
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        };
+        let mut child = Self::spawn(&dir, &log, &opts, &[]);
+        let metrics = std::sync::Arc::default();
+        let url = read_listening(&mut child, &metrics);
+        Server {
+            metrics,
+            child,
+            url,
+            cert_sha256: like.cert_sha256.clone(),
+            log_origin: like.log_origin.clone(),
+            log_key: like.log_key.clone(),
+            data,
+            log,
+            backend,
+            env: Vec::new(),
+        }
+    }
+
     fn spawn(dir: &Path, log: &Path, opts: &ServerOptions, env: &[(String, String)]) -> Child {
         let logfile = std::fs::OpenOptions::new()
             .create(true)

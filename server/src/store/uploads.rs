@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::is_unique_violation;
 use super::models::{DocumentRow, bytes32, case_id, i64_of, u64_of};
 use super::schema::{cases, documents};
-use super::{KeyringLock, Store, StoreError};
+use super::{DbConnection, KeyringLock, Store, StoreError};
 use crate::domain::{DocumentRecord, LoggedEntry};
 
 // Kept beside its queries rather than in schema.rs: no other module joins against it.
@@ -322,5 +322,35 @@ impl Store {
             .distinct()
             .load(&mut *c)?;
         rows.iter().map(|d| bytes32("document", d)).collect()
+    }
+
+    /// Every stored document's ciphertext SHA-256 and length (for checking a restore).
+    pub fn document_blobs(&self) -> Result<Vec<([u8; 32], u64)>, StoreError> {
+        let mut c = self.conn()?;
+        let rows: Vec<(Vec<u8>, i64)> = documents::table
+            .select((documents::sha256, documents::length))
+            .load(&mut *c)?;
+        rows.iter()
+            .map(|(d, len)| Ok((bytes32("document", d)?, u64_of("document length", *len)?)))
+            .collect()
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`), while the
+    /// server goes on serving. PostgreSQL is copied with `pg_dump` instead.
+    pub fn snapshot_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let text = path
+            .to_str()
+            .ok_or_else(|| StoreError::new("the snapshot path is not UTF-8"))?;
+        let mut c = self.conn()?;
+        match &mut *c {
+            DbConnection::Sqlite(conn) => {
+                diesel::sql_query(format!("VACUUM INTO '{}'", text.replace('\'', "''")))
+                    .execute(conn)?;
+                Ok(())
+            }
+            DbConnection::Postgres(_) => Err(StoreError::new(
+                "a PostgreSQL database is copied with pg_dump, not a SQLite snapshot",
+            )),
+        }
     }
 }
