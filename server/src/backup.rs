@@ -209,23 +209,18 @@ pub fn backup(config: &Config, out: &Path) -> Result<BackupReport, Error> {
         )?,
     }
 
+    // Read after the snapshot and before the blobs are listed: every row the snapshot holds
+    // is among these, and each of their blobs was written before its row, so it is listed.
+    let referenced = store.document_digests()?;
     let blob_dir = out.join("blobs");
     mkdir_private(&blob_dir).map_err(io(format!("cannot create {}", blob_dir.display())))?;
     let (copied, blob_bytes) = copy_blobs(&config.blob_dir, &blob_dir)?;
-    // Read after copying: every row the snapshot holds was committed by now.
     let copied: std::collections::HashSet<[u8; 32]> = copied.into_iter().collect();
-    let referenced = match &backend {
-        // Opened (and closed again, so no -wal file is left) before the file is hashed.
-        Backend::Sqlite(_) => {
-            Store::open(&format!("sqlite://{}", db_path.display()))?.document_digests()?
-        }
-        Backend::Postgres(_) => store.document_digests()?,
-    };
     for leftover in ["-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{leftover}", db_path.display()));
         if p.exists() {
             return Err(fail(format!(
-                "{} was left beside the snapshot; the snapshot is not closed",
+                "{} was left beside the snapshot, which should be one self-contained file",
                 p.display()
             )));
         }
