@@ -42,6 +42,10 @@ pub enum Command {
     /// Auditors: check receipts and the whole log, without reading any document.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A partner organisation's witness: cosigns the log's checkpoints only as it grows.
+    #[cfg(feature = "ui")]
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Run the whole journey against a throwaway server on this machine, narrating each step.
     #[cfg(feature = "demo")]
     #[command(
@@ -447,6 +451,39 @@ pub struct KeyringFileArgs {
     pub keyring: PathBuf,
 }
 
+#[cfg(feature = "ui")]
+#[derive(Subcommand, Debug)]
+pub enum WitnessCommand {
+    /// Make the witness's key; prints the verifier key to give the foundation.
+    #[command(
+        after_help = "Example:\n  amanat witness keygen --name witness.partner.example --out witness.key"
+    )]
+    Keygen {
+        /// The witness's name in cosignatures, e.g. its domain: no spaces, no '+'.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Serve C2SP tlog-witness `POST /add-checkpoint` over plain HTTP (put TLS in front of
+    /// it, or keep it on loopback beside the log's server).
+    #[command(
+        after_help = "Example:\n  amanat witness serve --key witness.key --state ./witness-state --listen 127.0.0.1:9070 \\\n      --log 'amanat.example/log+1a2b3c4d+AQ…'\n\nThe log's verifier key is printed by `amanat-server init` (`log verifier key:`).\nKeep --state: it is what a forked log is compared against."
+    )]
+    Serve {
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The last checkpoint cosigned for each log is kept here.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:9070", value_name = "ADDR")]
+        listen: String,
+        /// A log to witness, by its signed-note verifier key (repeatable).
+        #[arg(long = "log", value_name = "VKEY")]
+        logs: Vec<String>,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check that the submission page a server serves is exactly the one the root signed
@@ -638,6 +675,26 @@ pub enum KeyringCommand {
         /// The log's Ed25519 public key, base64.
         #[arg(long)]
         key: String,
+    },
+    /// Name the witnesses whose cosignatures clients require, and how many of them
+    /// (signs a new version).
+    #[command(
+        after_help = "Example:\n  amanat admin keyring witness --root-key root.key --add 'witness.partner.example+5e6f7a8b+BP…' --threshold 1"
+    )]
+    Witness {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        /// A witness's verifier key, as `amanat witness keygen` printed it (repeatable).
+        #[arg(long = "add", value_name = "VKEY")]
+        add: Vec<String>,
+        /// A witness to drop, by name (repeatable).
+        #[arg(long = "remove", value_name = "NAME")]
+        remove: Vec<String>,
+        /// How many of the witnesses must have cosigned a checkpoint (0: none).
+        #[arg(long)]
+        threshold: Option<u8>,
     },
     /// Show the keyring file's content.
     #[command(after_help = "Example:\n  amanat admin keyring show --root 7ZQK-…")]

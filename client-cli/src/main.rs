@@ -64,6 +64,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Admin(AdminCommand::Keyring(cmd)) => commands::admin::run_keyring(&cmd),
         Command::Admin(AdminCommand::Web(cmd)) => commands::admin::run_web(&cmd),
         Command::Audit(cmd) => commands::audit::run(&cmd),
+        #[cfg(feature = "ui")]
+        Command::Witness(cmd) => commands::witness::run(&cmd),
         #[cfg(feature = "demo")]
         Command::Demo(args) => commands::demo::run(&args),
     }

@@ -230,6 +230,33 @@ pub struct Keyring {
     /// The transparency log's origin and Ed25519 verifying key, vouched for by the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<LogKey>,
+    /// Witnesses (C2SP tlog-witness) whose cosignatures clients look for on checkpoints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<Witness>,
+    /// How many of `witnesses` must have cosigned a checkpoint before clients accept it
+    /// (directly or through a later, consistent one); 0 asks for none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub witness_threshold: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+/// A witness, by its note name and cosignature/v1 Ed25519 key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Witness {
+    pub name: String,
+    #[serde(with = "serde_b64_32")]
+    pub key: [u8; 32],
+}
+
+impl Witness {
+    pub fn key(&self) -> Result<crate::log::cosignature::WitnessKey> {
+        crate::log::cosignature::WitnessKey::new(&self.name, self.key)
+            .map_err(|e| Error::malformed("witness", e.to_string()))
+    }
 }
 
 /// The log's signed-note identity: checkpoints carry `origin` and are signed by `key`.
@@ -257,6 +284,8 @@ impl Keyring {
             previous: None,
             staff: Vec::new(),
             log: None,
+            witnesses: Vec::new(),
+            witness_threshold: 0,
         }
     }
 
@@ -293,6 +322,19 @@ impl Keyring {
         }
         if self.staff.len() > MAX_STAFF {
             return Err(Error::malformed("keyring", "too many staff members"));
+        }
+        let mut names = BTreeSet::new();
+        for w in &self.witnesses {
+            w.key()?;
+            if !names.insert(w.name.as_str()) {
+                return Err(Error::malformed("keyring", "two witnesses share a name"));
+            }
+        }
+        if usize::from(self.witness_threshold) > self.witnesses.len() {
+            return Err(Error::malformed(
+                "keyring",
+                "the witness threshold is larger than the number of witnesses",
+            ));
         }
         let mut ids = BTreeSet::new();
         let mut keys = BTreeSet::new();
@@ -481,6 +523,41 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn witnesses_are_validated_and_round_trip() {
+        let w = |name: &str, b: u8| Witness {
+            name: name.into(),
+            key: SigningKey::from_bytes(&[b; 32]).verifying_key().to_bytes(),
+        };
+        let k = Keyring {
+            witnesses: vec![w("a.example", 1), w("b.example", 2)],
+            witness_threshold: 2,
+            ..ring(1)
+        };
+        k.validate().unwrap();
+        let json = serde_json::to_string(&k).unwrap();
+        assert_eq!(serde_json::from_str::<Keyring>(&json).unwrap(), k);
+        // Without witnesses the JSON is what it was before they existed.
+        assert!(!serde_json::to_string(&ring(1)).unwrap().contains("witness"));
+        for bad in [
+            Keyring {
+                witness_threshold: 3,
+                ..k.clone()
+            },
+            Keyring {
+                witnesses: vec![w("a.example", 1), w("a.example", 2)],
+                ..k.clone()
+            },
+            Keyring {
+                witnesses: vec![w("a example", 1)],
+                witness_threshold: 0,
+                ..k.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn verifies_and_refuses_tampering() {
         let root = RootKey::from_seed(&[7; 32]);
         let signed = root.sign(&ring(1)).unwrap();
@@ -567,6 +644,8 @@ pub(crate) mod tests {
                     origin: format!("amanat.example/log{s}"),
                     key: SigningKey::from_bytes(&[s; 32]).verifying_key().to_bytes(),
                 }),
+                witnesses: Vec::new(),
+                witness_threshold: 0,
             };
             let signed = root.sign(&k).unwrap();
             let json = serde_json::to_string(&signed).unwrap();

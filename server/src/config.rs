@@ -90,6 +90,8 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// Serve Prometheus metrics over plain HTTP on this loopback address (off if unset).
     pub metrics_listen: Option<SocketAddr>,
+    /// Witnesses (C2SP tlog-witness URLs) asked to cosign every new checkpoint.
+    pub witnesses: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -115,6 +117,7 @@ impl fmt::Debug for Config {
             .field("max_in_flight", &self.max_in_flight)
             .field("web_dir", &self.web_dir)
             .field("metrics_listen", &self.metrics_listen)
+            .field("witnesses", &self.witnesses)
             .finish()
     }
 }
@@ -203,6 +206,8 @@ pub struct Layer {
     pub web_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -230,7 +235,8 @@ impl Layer {
             pow_ttl_secs,
             max_in_flight,
             web_dir,
-            metrics_listen
+            metrics_listen,
+            witnesses
         );
         self
     }
@@ -294,6 +300,16 @@ impl Layer {
                 "AMANAT_BLOB_DIR" => layer.blob_dir = Some(value.into()),
                 "AMANAT_WEB_DIR" => layer.web_dir = Some(value.into()),
                 "AMANAT_METRICS_LISTEN" => layer.metrics_listen = Some(value.clone()),
+                "AMANAT_WITNESSES" => {
+                    layer.witnesses = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
                 "AMANAT_TLS_CERT" => layer.tls_cert = Some(value.into()),
                 "AMANAT_TLS_KEY" => layer.tls_key = Some(value.into()),
                 "AMANAT_ROOT_KEY" => layer.root_key = Some(value.clone()),
@@ -526,6 +542,20 @@ impl Config {
                     })
             })
             .transpose()?;
+        let witnesses = layer.witnesses.unwrap_or_default();
+        for w in &witnesses {
+            let loopback = ["http://127.0.0.1:", "http://[::1]:", "http://localhost:"]
+                .iter()
+                .any(|p| w.starts_with(p));
+            if !(w.starts_with("https://") || loopback) {
+                return Err(ConfigError::Invalid {
+                    setting: "witnesses",
+                    reason: format!(
+                        "{w:?} is not an https:// URL (plain http is allowed only to a witness on this machine, e.g. http://127.0.0.1:9070)"
+                    ),
+                });
+            }
+        }
         Ok(Config {
             listen,
             database_url,
@@ -547,6 +577,7 @@ impl Config {
             max_in_flight,
             web_dir: layer.web_dir,
             metrics_listen,
+            witnesses,
         })
     }
 
@@ -573,6 +604,7 @@ impl Config {
             max_in_flight: Some(self.max_in_flight as u64),
             web_dir: self.web_dir.clone(),
             metrics_listen: self.metrics_listen.map(|a| a.to_string()),
+            witnesses: (!self.witnesses.is_empty()).then(|| self.witnesses.clone()),
         }
     }
 }

@@ -158,6 +158,7 @@ pub fn init_data_dir_with_log_origin(
         max_in_flight: crate::config::DEFAULT_MAX_IN_FLIGHT,
         web_dir: None,
         metrics_listen: None,
+        witnesses: Vec::new(),
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;

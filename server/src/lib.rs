@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod blobs;
 pub mod config;
+pub mod cosigner;
 pub mod domain;
 pub mod http;
 mod init;
@@ -127,6 +128,9 @@ pub fn start_with_metrics(
     let (services, tls) = prepare(config)?;
     let timeouts = http::Timeouts::from_secs(config.request_timeout_secs);
     let page = http::page::Source::from_config(config.web_dir.as_deref()).map_err(Error::Init)?;
+    if !config.witnesses.is_empty() {
+        cosigner::spawn(services.clone(), config.witnesses.clone());
+    }
     if let Some(l) = metrics {
         let m = http::metrics_server(services.clone(), l).map_err(|source| Error::Io {
             what: "cannot listen for metrics".into(),

@@ -169,13 +169,26 @@ fn init(mut opts: InitOptions, listen: Option<String>, log_origin: Option<String
     // For the keyring: `amanat admin keyring set-log --origin … --key …`.
     println!("log origin: {}", report.log_origin);
     println!("log key: {}", report.log_public_key);
+    // For witnesses and tlog tools: the same key as a signed-note verifier key.
+    let key: [u8; 32] = amanat_protocol::encoding::from_b64("log key", &report.log_public_key)?
+        .try_into()
+        .map_err(|_| "the log key is not 32 bytes")?;
+    let vkey = amanat_protocol::log::note::NoteVerifier::new(&report.log_origin, key)
+        .map_err(|e| format!("the log key is unusable: {e}"))?;
+    println!("log verifier key: {vkey}");
     Ok(())
 }
 
 fn serve(file: Option<PathBuf>, flags: Overrides) -> Result {
     let loaded = Config::load(file.as_deref(), &config::process_env(), &flags)?;
     let config = loaded.config;
-    let filter = tracing_subscriber::EnvFilter::try_new(config.log.as_deref().unwrap_or("info"))
+    // The witness client's libraries log the addresses they connect to; the server's log
+    // holds no address, so they are held to warnings whatever the filter asks for.
+    let filter = format!(
+        "{},reqwest=warn,hyper_util=warn,hyper=warn",
+        config.log.as_deref().unwrap_or("info")
+    );
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .map_err(|e| format!("AMANAT_LOG / log is not a valid filter: {e}"))?;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -138,7 +138,7 @@ export interface SignedKeyring {
   signature: string;
 }
 
-const KEYRING_FIELDS = new Set(["format", "version", "previous", "staff", "log"]);
+const KEYRING_FIELDS = new Set(["format", "version", "previous", "staff", "log", "witnesses", "witness_threshold"]);
 const MEMBER_FIELDS = new Set(["id", "name", "age_recipient", "verifying_key", "roles"]);
 const ROLES = new Set(["reviewer", "auditor", "admin", "coordinator"]);
 
@@ -166,6 +166,18 @@ export function verifyKeyring(signed: SignedKeyring, root: Uint8Array, minVersio
   if (k.format !== 1) throw bad("unknown keyring format");
   if (!Number.isSafeInteger(k.version) || k.version < 1) throw bad("bad version");
   if (!Array.isArray(k.staff)) throw bad("no staff list");
+  const kw = k as unknown as { witnesses?: unknown; witness_threshold?: unknown };
+  const witnesses = kw.witnesses ?? [];
+  if (!Array.isArray(witnesses)) throw bad("witnesses is not a list");
+  for (const w of witnesses as { name?: unknown; key?: unknown }[]) {
+    if (typeof w !== "object" || w === null || Object.keys(w).some((f) => f !== "name" && f !== "key"))
+      throw bad("a malformed witness");
+    if (typeof w.name !== "string" || w.name === "" || /[\s+]/.test(w.name)) throw bad("a witness's name");
+    if (typeof w.key !== "string" || b64.decode(w.key).length !== 32) throw bad("a witness's key");
+  }
+  const threshold = kw.witness_threshold ?? 0;
+  if (!Number.isInteger(threshold) || (threshold as number) < 0 || (threshold as number) > witnesses.length)
+    throw bad("the witness threshold");
   const ids = new Set<string>();
   const keys = new Set<string>();
   for (const m of k.staff) {

@@ -122,3 +122,28 @@ test("the container head is magic, length, metadata JSON", () => {
   assert.equal(len, head.length - 22);
 });
 
+
+// A keyring that names witnesses (keyring.rs `Witness`) is accepted; a malformed one is not.
+test("keyrings may name witnesses and a threshold", async () => {
+  const { ed25519 } = await import("@noble/curves/ed25519.js");
+  const seed = seq(32, (i) => i + 1);
+  const rootKey = ed25519.getPublicKey(seed);
+  const b64 = (b) => Buffer.from(b).toString("base64");
+  const sign = (k) => {
+    const body = new TextEncoder().encode(JSON.stringify(k));
+    const msg = new Uint8Array([...new TextEncoder().encode("amanat/keyring/v1\n"), ...body]);
+    return { root_key: b64(rootKey), body: b64(body), signature: b64(ed25519.sign(msg, seed)) };
+  };
+  const base = { format: 1, version: 1, staff: [] };
+  const w = { name: "witness.example", key: b64(seq(32, () => 9)) };
+  const root = P.fingerprintOf(rootKey);
+  assert.equal(P.verifyKeyring(sign({ ...base, witnesses: [w], witness_threshold: 1 }), root).version, 1);
+  for (const bad of [
+    { ...base, witnesses: [w], witness_threshold: 2 },
+    { ...base, witnesses: [{ ...w, name: "a b" }] },
+    { ...base, witnesses: [{ ...w, key: "AAAA" }] },
+    { ...base, witnesses: [{ ...w, extra: 1 }] },
+    { ...base, witnesses: "w" },
+  ])
+    assert.throws(() => P.verifyKeyring(sign(bad), root), (e) => e.code === "bad_keyring", JSON.stringify(bad));
+});

@@ -22,6 +22,51 @@ pub fn log_verifier(keyring: &VerifiedKeyring) -> Result<NoteVerifier> {
     Ok(log.verifier()?)
 }
 
+/// The witnesses the keyring names that validly cosigned a checkpoint note, and the ones it
+/// still lacks when the keyring asks for `threshold` of them.
+#[derive(Debug, Clone)]
+pub struct Witnessed {
+    pub cosigned: Vec<String>,
+    pub missing: Vec<String>,
+    pub threshold: usize,
+}
+
+impl Witnessed {
+    pub fn enough(&self) -> bool {
+        self.cosigned.len() >= self.threshold
+    }
+
+    /// "cosigned by a, b" or "no witness cosigned it", for messages.
+    pub fn describe(&self) -> String {
+        if self.cosigned.is_empty() {
+            "no witness cosigned it".into()
+        } else {
+            format!("cosigned by {}", self.cosigned.join(", "))
+        }
+    }
+}
+
+pub fn witnessed(keyring: &VerifiedKeyring, note: &str) -> Result<Witnessed> {
+    let known: Vec<_> = keyring
+        .keyring()
+        .witnesses
+        .iter()
+        .map(|w| w.key())
+        .collect::<std::result::Result<_, _>>()?;
+    let found = amanat_protocol::log::cosignature::cosigners(note, &known)
+        .map_err(|e| Error::new(format!("INVALID COSIGNATURE on the checkpoint: {e}")))?;
+    let cosigned: Vec<String> = found.iter().map(|(w, _)| w.name.clone()).collect();
+    Ok(Witnessed {
+        missing: known
+            .iter()
+            .map(|w| w.name.clone())
+            .filter(|n| !cosigned.contains(n))
+            .collect(),
+        cosigned,
+        threshold: usize::from(keyring.keyring().witness_threshold),
+    })
+}
+
 /// Parses a receipt and checks its signature and inclusion proof.
 pub fn verify(text: &str, verifier: &NoteVerifier) -> Result<Verified> {
     let receipt = Receipt::parse(text).map_err(|e| Error::new(e.to_string()))?;

@@ -185,6 +185,51 @@ pub fn run_keyring(cmd: &KeyringCommand) -> Result<()> {
             );
             Ok(())
         }
+        KeyringCommand::Witness {
+            root_key,
+            file,
+            add,
+            remove,
+            threshold,
+        } => {
+            let mut keys = Vec::new();
+            for a in add {
+                let w = amanat_protocol::log::cosignature::WitnessKey::parse(a).map_err(|e| {
+                    CliError::new(format!("--add {a:?} is not a witness verifier key: {e}"))
+                        .hint("copy the `verifier key:` line `amanat witness keygen` printed")
+                })?;
+                keys.push(amanat_protocol::keyring::Witness {
+                    name: w.name,
+                    key: w.key,
+                });
+            }
+            let root = load_root(root_key)?;
+            let v = amend(&file.keyring, &root, |k| {
+                k.witnesses.retain(|w| !remove.contains(&w.name));
+                for w in keys {
+                    k.witnesses.retain(|old| old.name != w.name);
+                    k.witnesses.push(w);
+                }
+                if let Some(t) = threshold {
+                    k.witness_threshold = *t;
+                }
+                Ok(())
+            })?;
+            let names: Vec<&str> = v
+                .keyring()
+                .witnesses
+                .iter()
+                .map(|w| w.name.as_str())
+                .collect();
+            println!(
+                "The keyring (version {}) names {} witness(es) [{}]; clients require {} cosignature(s).",
+                v.version(),
+                names.len(),
+                names.join(", "),
+                v.keyring().witness_threshold
+            );
+            Ok(())
+        }
         KeyringCommand::Show { file, root } => {
             let signed = read_keyring(&file.keyring)?.ok_or_else(|| {
                 CliError::new(format!("{} does not exist", file.keyring.display()))

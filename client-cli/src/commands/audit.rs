@@ -64,13 +64,59 @@ pub fn run(cmd: &AuditCommand) -> Result<()> {
                 verified.checkpoint.size, verified.index
             );
             println!("  {}", describe(&verified.entry));
+            let note = amanat_protocol::log::receipt::Receipt::parse(&text)
+                .map_err(|e| CliError::new(e.to_string()))?
+                .checkpoint
+                .0;
+            let own = amanat_client::receipt::witnessed(&keyring, &note)?;
+            if own.threshold > 0 {
+                println!(
+                    "Its checkpoint: {} (the keyring asks for {}).",
+                    own.describe(),
+                    own.threshold
+                );
+            }
             if let Some(api) = &api {
-                let latest = latest_checkpoint(api, &log_verifier(&keyring)?)?;
+                let text = api.log_checkpoint_text()?;
+                let latest = SignedCheckpoint(text.clone())
+                    .verify(&log_verifier(&keyring)?)
+                    .map_err(|e| {
+                        integrity(&format!(
+                            "the server's checkpoint is not validly signed by the log: {e}"
+                        ))
+                    })?;
                 check_extends(api, &verified.checkpoint, &latest)?;
                 println!(
                     "The server's current log ({} entries) still contains it: consistency proof verified.",
                     latest.size
                 );
+                if !own.enough() {
+                    let later = amanat_client::receipt::witnessed(&keyring, &text)?;
+                    if !later.enough() {
+                        return Err(CliError::new(format!(
+                            "NOT WITNESSED: the keyring asks for {} witness cosignature(s); the receipt's checkpoint has {} and the server's current one ({} entries) has {} — missing: {}",
+                            own.threshold,
+                            own.cosigned.len(),
+                            latest.size,
+                            later.cosigned.len(),
+                            later.missing.join(", ")
+                        ))
+                        .hint("a witness refuses a log that forked or was rewritten; if it is only slow, try again in a minute"));
+                    }
+                    println!(
+                        "A later checkpoint ({} entries), {}, extends it: witnessed.",
+                        latest.size,
+                        later.describe()
+                    );
+                }
+            } else if !own.enough() {
+                return Err(CliError::new(format!(
+                    "NOT WITNESSED: the keyring asks for {} witness cosignature(s) and the receipt's checkpoint has {}; missing: {}",
+                    own.threshold,
+                    own.cosigned.len(),
+                    own.missing.join(", ")
+                ))
+                .hint("with --server, a later checkpoint the witnesses cosigned can vouch for it"));
             }
             Ok(())
         }

@@ -14,6 +14,8 @@ pub mod staff;
 pub mod submit;
 #[cfg(feature = "ui")]
 pub mod ui;
+#[cfg(feature = "ui")]
+pub mod witness;
 pub mod wizard;
 
 pub use amanat_client::files::write_private;

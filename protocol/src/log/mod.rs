@@ -3,6 +3,7 @@
 //! verifies, both with this code.
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod entry;
 pub mod merkle;
 pub mod note;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use amanat_protocol::keyring::SignedKeyring;
 use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
+use amanat_protocol::log::cosignature::{self, AddCheckpoint};
 use amanat_protocol::log::merkle::{self, Hash, NodeId, Prover};
 use amanat_protocol::log::note::{NoteError, NoteVerifier};
 use amanat_protocol::log::receipt::Receipt;
@@ -198,6 +199,16 @@ pub struct FramedEntries {
     pub complete: bool,
 }
 
+/// The size a checkpoint this server signed states.
+fn parse_size(signed: &SignedCheckpoint) -> Result<u64> {
+    signed
+        .0
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| ServiceError::Internal("a checkpoint this server signed has no size".into()))
+}
+
 fn wire_proof(proof: Vec<Hash>) -> LogProof {
     LogProof {
         proof: proof.into_iter().map(B64Hash).collect(),
@@ -211,13 +222,75 @@ impl Services {
     }
 
     pub(super) fn receipt_text(&self, logged: &LoggedEntry) -> Result<String> {
-        Ok(receipt(&self.store, &self.log, logged)?.encode())
+        let mut r = receipt(&self.store, &self.log, logged)?;
+        let size = parse_size(&r.checkpoint)?;
+        r.checkpoint = SignedCheckpoint(self.cosigned(r.checkpoint, size)?);
+        Ok(r.encode())
     }
 
     pub fn log_checkpoint(&self) -> Result<LogCheckpoint> {
         Ok(LogCheckpoint {
-            checkpoint: checkpoint(&self.store, &self.log)?.0,
+            checkpoint: self.tlog_checkpoint()?,
         })
+    }
+
+    /// `signed` (the checkpoint of `size`) with the witnesses' cosignatures kept for it.
+    fn cosigned(&self, signed: SignedCheckpoint, size: u64) -> Result<String> {
+        let lines = self.store.cosignatures(size)?;
+        Ok(cosignature::with_cosignatures(&signed.0, &lines))
+    }
+
+    /// What to offer a witness that holds the checkpoint of `held` entries: the newest
+    /// checkpoint and a consistency proof to it. Returns the request and the new size.
+    pub fn cosign_request(&self, held: u64) -> Result<(AddCheckpoint, u64)> {
+        let signed = checkpoint(&self.store, &self.log)?;
+        let size = parse_size(&signed)?;
+        let proof = if held == 0 || held >= size {
+            Vec::new()
+        } else {
+            consistency_proof(&self.store, held, size)?
+        };
+        Ok((
+            AddCheckpoint {
+                old_size: held,
+                proof,
+                checkpoint: signed.0,
+            },
+            size,
+        ))
+    }
+
+    /// Keeps a cosignature line for the checkpoint of `size` if a witness of the current
+    /// keyring made it over that checkpoint; returns the witness's name.
+    pub fn keep_cosignature(&self, size: u64, line: &str) -> Result<String> {
+        let keyring = self.current_keyring()?.ok_or(ServiceError::NoKeyring)?;
+        let known: Vec<_> = keyring
+            .keyring()
+            .witnesses
+            .iter()
+            .filter_map(|w| w.key().ok())
+            .collect();
+        let note = self
+            .store
+            .log_checkpoints()?
+            .into_iter()
+            .find(|(s, _)| *s == size)
+            .map(|(_, n)| n)
+            .ok_or_else(|| ServiceError::NotFound(format!("no checkpoint of {size} entries")))?;
+        let with = cosignature::with_cosignatures(&note, &[line.to_owned()]);
+        let found = cosignature::cosigners(&with, &known)
+            .map_err(|e| ServiceError::BadRequest(format!("the cosignature is not valid: {e}")))?;
+        let name = found
+            .iter()
+            .map(|(w, _)| w.name.clone())
+            .find(|n| line.starts_with(&format!("\u{2014} {n} ")))
+            .ok_or_else(|| {
+                ServiceError::BadRequest(
+                    "the line is not a cosignature by a witness the keyring names".into(),
+                )
+            })?;
+        self.store.insert_cosignature(size, &name, line)?;
+        Ok(name)
     }
 
     pub fn log_inclusion(&self, index: u64, size: u64) -> Result<LogProof> {
@@ -283,7 +356,9 @@ impl Services {
 
     /// The signed checkpoint as a bare C2SP note, for tlog-tiles clients (`/checkpoint`).
     pub fn tlog_checkpoint(&self) -> Result<String> {
-        Ok(checkpoint(&self.store, &self.log)?.0)
+        let signed = checkpoint(&self.store, &self.log)?;
+        let size = parse_size(&signed)?;
+        self.cosigned(signed, size)
     }
 
     /// A C2SP tlog-tiles tile by the path after `tile/`: a hash tile (32 bytes per hash) or

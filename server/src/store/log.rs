@@ -304,6 +304,42 @@ impl Store {
         }
     }
 
+    /// Keeps a witness's cosignature line for the checkpoint of `size` (the first one kept
+    /// wins: a later line from the same witness for the same checkpoint adds nothing).
+    pub fn insert_cosignature(
+        &self,
+        size: u64,
+        witness: &str,
+        line: &str,
+    ) -> Result<(), StoreError> {
+        use super::schema::log_cosignatures as lc;
+        let mut c = self.conn()?;
+        let size = i64_of("checkpoint size", size)?;
+        match diesel::insert_into(lc::table)
+            .values((
+                lc::size.eq(size),
+                lc::witness.eq(witness),
+                lc::line.eq(line),
+            ))
+            .execute(&mut *c)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if super::is_unique_violation(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The cosignature lines kept for the checkpoint of `size`, by witness name.
+    pub fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        use super::schema::log_cosignatures as lc;
+        let mut c = self.conn()?;
+        Ok(lc::table
+            .filter(lc::size.eq(i64_of("checkpoint size", size)?))
+            .order(lc::witness.asc())
+            .select(lc::line)
+            .load(&mut *c)?)
+    }
+
     /// Every stored checkpoint, smallest size first (for audits and tests).
     pub fn log_checkpoints(&self) -> Result<Vec<(u64, String)>, StoreError> {
         let mut c = self.conn()?;

@@ -122,7 +122,16 @@ diesel::table! {
 diesel::joinable!(grants -> cases (case_id));
 diesel::joinable!(documents -> cases (case_id));
 diesel::joinable!(staff_actions -> cases (case_id));
+diesel::table! {
+    log_cosignatures (size, witness) {
+        size -> BigInt,
+        witness -> Text,
+        line -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    log_cosignatures,
     web_manifests,
     keyrings,
     cases,
