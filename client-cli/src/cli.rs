@@ -597,6 +597,62 @@ pub enum AdminCommand {
     /// Sign the web page's manifest (offline) and have the server log it.
     #[command(subcommand)]
     Web(WebCommand),
+    /// m-of-n recovery of the root key: split it among holders, restore it from enough of them.
+    #[command(subcommand)]
+    Root(RootCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RootCommand {
+    /// Split the root key into shares for separate holders; any THRESHOLD of them restore it.
+    /// Offline. Every share is read back and every combination checked before anything is
+    /// written.
+    #[command(
+        after_help = "Example:\n  amanat admin root split --root-key root.key --shares 5 --threshold 3 --out-dir shares/\n\nPrint each shares/root-share-N-of-5.txt, give one sheet to each holder, then delete\nthe folder. A holder can check their copy with `amanat admin root check-share`."
+    )]
+    Split {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        /// How many shares to make (one per holder, at most 16).
+        #[arg(long, value_name = "N")]
+        shares: u8,
+        /// How many shares restore the key (at least 2).
+        #[arg(long, value_name = "M")]
+        threshold: u8,
+        /// A new folder to write the share sheets to.
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
+    /// Restore the root key from enough shares into a new passphrase-protected key file.
+    #[command(
+        after_help = "Example:\n  amanat admin root combine --share aigerim.txt --share dana.txt --share timur.txt \\\n      --root 7ZQK-3M0A-… --out root.key\n\nA share can be the printed sheet or just its 21 groups typed into a file."
+    )]
+    Combine {
+        /// A share sheet (repeat for each holder's share).
+        #[arg(long = "share", value_name = "FILE", required = true)]
+        shares: Vec<PathBuf>,
+        /// The published root fingerprint: refuse to write a key that is not this root.
+        #[arg(long, value_name = "FINGERPRINT")]
+        root: Option<String>,
+        /// Where to write the restored root key (must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Check that a share sheet (or a hand copy of it) reads back: its checksum, which share
+    /// of which split it is, and for which root.
+    #[command(
+        after_help = "Example:\n  amanat admin root check-share my-share.txt --root 7ZQK-3M0A-…"
+    )]
+    CheckShare {
+        /// Share sheets to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The published root fingerprint, to check the share belongs to it.
+        #[arg(long, value_name = "FINGERPRINT")]
+        root: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -63,6 +63,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin(AdminCommand::Keyring(cmd)) => commands::admin::run_keyring(&cmd),
         Command::Admin(AdminCommand::Web(cmd)) => commands::admin::run_web(&cmd),
+        Command::Admin(AdminCommand::Root(cmd)) => commands::admin::run_root(&cmd),
         Command::Audit(cmd) => commands::audit::run(&cmd),
         #[cfg(feature = "ui")]
         Command::Witness(cmd) => commands::witness::run(&cmd),

@@ -67,7 +67,26 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// 32 bytes as 52 Crockford base32 symbols in groups of four: `7ZQK-3M0A-…`.
 pub fn readable32(bytes: &[u8; 32]) -> String {
-    let mut symbols = Vec::with_capacity(52);
+    readable(bytes)
+}
+
+/// Parses what [`readable32`] prints, forgiving case, spaces, dashes and the usual
+/// misreadings (O→0, I/L→1).
+pub fn from_readable32(what: &'static str, s: &str) -> Result<[u8; 32], Error> {
+    let v = from_readable(what, s, 32).map_err(|_| {
+        Error::malformed(
+            what,
+            "expected 52 symbols in groups of four, as printed by `amanat admin init`",
+        )
+    })?;
+    <[u8; 32]>::try_from(v.as_slice())
+        .map_err(|_| Error::malformed(what, "expected 52 symbols in groups of four"))
+}
+
+/// Any bytes as Crockford base32 symbols in groups of four. Every symbol is in a QR code's
+/// alphanumeric set, so the text also prints compactly as a QR code.
+pub fn readable(bytes: &[u8]) -> String {
+    let mut symbols = Vec::with_capacity(bytes.len() * 8 / 5 + 1);
     let mut acc: u32 = 0;
     let mut bits = 0;
     for &b in bytes {
@@ -77,6 +96,7 @@ pub fn readable32(bytes: &[u8; 32]) -> String {
             bits -= 5;
             symbols.push(CROCKFORD[((acc >> bits) & 31) as usize]);
         }
+        acc &= (1 << bits) - 1;
     }
     if bits > 0 {
         symbols.push(CROCKFORD[((acc << (5 - bits)) & 31) as usize]);
@@ -88,13 +108,12 @@ pub fn readable32(bytes: &[u8; 32]) -> String {
         .join("-")
 }
 
-/// Parses what [`readable32`] prints, forgiving case, spaces, dashes and the usual
-/// misreadings (O→0, I/L→1).
-pub fn from_readable32(what: &'static str, s: &str) -> Result<[u8; 32], Error> {
-    let mut out = [0u8; 32];
+/// Parses what [`readable`] printed for exactly `len` bytes, with the same forgiveness as
+/// [`from_readable32`]. Padding bits must be zero, so each text has one reading.
+pub fn from_readable(what: &'static str, s: &str, len: usize) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(len);
     let mut acc: u32 = 0;
     let mut bits = 0;
-    let mut n = 0usize;
     let mut count = 0usize;
     for c in s.chars() {
         if c == '-' || c.is_whitespace() {
@@ -114,17 +133,19 @@ pub fn from_readable32(what: &'static str, s: &str) -> Result<[u8; 32], Error> {
         bits += 5;
         if bits >= 8 {
             bits -= 8;
-            if n < 32 {
-                out[n] = (acc >> bits) as u8;
+            if out.len() < len {
+                out.push((acc >> bits) as u8);
+            } else {
+                return Err(Error::malformed(what, "too many symbols"));
             }
-            n += 1;
         }
         acc &= (1 << bits) - 1;
     }
-    if count != 52 || n != 32 || acc != 0 {
+    let expected = (len * 8).div_ceil(5);
+    if count != expected || out.len() != len || acc != 0 {
         return Err(Error::malformed(
             what,
-            "expected 52 symbols in groups of four, as printed by `amanat admin init`",
+            format!("expected {expected} symbols in groups of four, found {count}"),
         ));
     }
     Ok(out)
@@ -191,6 +212,20 @@ mod tests {
         assert!(from_readable32("fp", &s[..s.len() - 1]).is_err());
         assert!(from_readable32("fp", &format!("{s}0")).is_err());
         assert!(from_readable32("fp", "U").is_err());
+    }
+
+    #[test]
+    fn readable_round_trips_any_length() {
+        for len in [1usize, 4, 5, 31, 32, 33, 48] {
+            let b: Vec<u8> = (0..len)
+                .map(|i| (i as u8).wrapping_mul(91) ^ 0xa5)
+                .collect();
+            let s = readable(&b);
+            assert_eq!(from_readable("x", &s, len).unwrap(), b, "{len}");
+            assert!(from_readable("x", &s, len + 1).is_err());
+            assert!(len == 1 || from_readable("x", &s, len - 1).is_err());
+        }
+        assert_eq!(readable(&[0xff; 32]), readable32(&[0xff; 32]));
     }
 
     #[test]

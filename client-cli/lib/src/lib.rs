@@ -15,6 +15,7 @@ pub mod log;
 pub mod monitor;
 pub mod progress;
 pub mod receipt;
+pub mod root_shares;
 pub mod staff;
 pub mod upload;
 

@@ -1,6 +1,6 @@
 //! The admin's commands: the offline root key, the signed keyring (every change to the staff
-//! list signs a new version that names the hash of the one before it) and the signed
-//! manifest of the web page.
+//! list signs a new version that names the hash of the one before it), the signed
+//! manifest of the web page, and the m-of-n shares that can restore the root key.
 
 use std::path::Path;
 
@@ -11,7 +11,9 @@ use amanat_protocol::keyring::{
 use amanat_protocol::keys;
 
 use crate::api::{Api, Endpoint};
-use crate::cli::{KeyringCommand, RootKeyArgs, WebCommand};
+use amanat_client::root_shares::{self, RootShare};
+
+use crate::cli::{KeyringCommand, RootCommand, RootKeyArgs, WebCommand};
 use crate::commands::write_private;
 use crate::error::{CliError, Result};
 use crate::secrets::PassphraseSource;
@@ -377,5 +379,168 @@ pub fn run_web(cmd: &WebCommand) -> Result<()> {
             println!("Check what a server serves with `amanat audit web`.");
             Ok(())
         }
+    }
+}
+
+/// `amanat admin root split|combine|check-share`: m-of-n custody of the root key.
+pub fn run_root(cmd: &RootCommand) -> Result<()> {
+    match cmd {
+        RootCommand::Split {
+            root_key,
+            shares,
+            threshold,
+            out_dir,
+        } => {
+            if out_dir.exists()
+                && std::fs::read_dir(out_dir)
+                    .map_err(|e| CliError::file("read", out_dir, e))?
+                    .next()
+                    .is_some()
+            {
+                return Err(CliError::new(format!("{} is not empty", out_dir.display()))
+                    .hint("name a new folder, so no share of an older split is mixed in"));
+            }
+            let root = load_root(root_key)?;
+            let made = root_shares::split(&root, *threshold, *shares)?;
+            std::fs::create_dir_all(out_dir)
+                .map_err(|e| CliError::file("create the folder", out_dir, e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(out_dir, std::fs::Permissions::from_mode(0o700))
+                    .map_err(|e| CliError::file("set permissions on", out_dir, e))?;
+            }
+            let fingerprint = root.fingerprint();
+            let date = amanat_protocol::time::utc_minute(amanat_client::now());
+            let mut paths = Vec::new();
+            for share in &made {
+                let path = out_dir.join(format!(
+                    "root-share-{}-of-{}.txt",
+                    share.index(),
+                    share.count()
+                ));
+                write_private(&path, share.sheet(&fingerprint, &date).as_bytes(), false)?;
+                // Read each sheet back from the disk: what a holder gets is what restores.
+                let text = zeroize::Zeroizing::new(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| CliError::file("read back", &path, e))?,
+                );
+                let back = RootShare::parse(&text)?;
+                if back.symbols() != share.symbols() {
+                    return Err(CliError::new(format!(
+                        "{} does not read back as written",
+                        path.display()
+                    ))
+                    .hint("the disk may be failing; delete the folder and split again"));
+                }
+                paths.push(path);
+            }
+            let combos = (0..*threshold as u64)
+                .fold(1u64, |acc, i| acc * (u64::from(*shares) - i) / (i + 1));
+            println!(
+                "Split root {fingerprint} into {shares} shares; any {threshold} restore it (split {}).",
+                made[0].split_id()
+            );
+            println!(
+                "Checked: every sheet reads back from the disk, and all {combos} combinations of {threshold} shares restore this root."
+            );
+            println!();
+            for p in &paths {
+                println!("    {}", p.display());
+            }
+            println!();
+            println!(
+                "Give one sheet to each holder (printed, offline), then delete {}. Keep the root key file itself\nonly as long as your policy says: the shares are now enough.",
+                out_dir.display()
+            );
+            Ok(())
+        }
+        RootCommand::Combine {
+            shares,
+            root,
+            out,
+            passphrase,
+        } => {
+            if out.exists() {
+                return Err(CliError::new(format!("{} already exists", out.display()))
+                    .hint("choose a new file for the restored root key"));
+            }
+            let expected = root.as_deref().map(Fingerprint::parse).transpose()?;
+            let mut parsed = Vec::new();
+            for path in shares {
+                let text = zeroize::Zeroizing::new(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| CliError::file("read the share", path, e))?,
+                );
+                let share = RootShare::parse(&text).map_err(|e| in_file(path, e))?;
+                if let Some(fp) = &expected
+                    && !share.is_for(fp)
+                {
+                    return Err(CliError::new(format!(
+                        "{} is a share of another root, not of {fp}",
+                        path.display()
+                    )));
+                }
+                parsed.push(share);
+            }
+            let key = root_shares::combine(&parsed)?;
+            if let Some(fp) = &expected
+                && key.fingerprint() != *fp
+            {
+                return Err(CliError::new(format!(
+                    "the shares restore root {}, not {fp}",
+                    key.fingerprint()
+                )));
+            }
+            let pass = PassphraseSource::from_flags(passphrase.passphrase_file.as_deref());
+            let passphrase = pass.read_new("the restored root key")?;
+            let mut file = Vec::new();
+            keys::seal_root(&key, &passphrase, &mut file)?;
+            write_private(out, &file, false)?;
+            println!(
+                "Restored root {} from {} shares into {} (encrypted with your passphrase).",
+                key.fingerprint(),
+                parsed.len(),
+                out.display()
+            );
+            Ok(())
+        }
+        RootCommand::CheckShare { files, root } => {
+            let expected = root.as_deref().map(Fingerprint::parse).transpose()?;
+            for path in files {
+                let text = zeroize::Zeroizing::new(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| CliError::file("read the share", path, e))?,
+                );
+                let share = RootShare::parse(&text).map_err(|e| in_file(path, e))?;
+                let belongs = match &expected {
+                    Some(fp) if share.is_for(fp) => format!(", of root {fp}"),
+                    Some(fp) => {
+                        return Err(CliError::new(format!(
+                            "{} reads back, but it is a share of another root, not of {fp}",
+                            path.display()
+                        )));
+                    }
+                    None => String::new(),
+                };
+                println!(
+                    "{}: share {} of {} (any {} restore), split {}{belongs}: reads back, checksum good.",
+                    path.display(),
+                    share.index(),
+                    share.count(),
+                    share.threshold(),
+                    share.split_id()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Names the file an error came from, keeping its hint.
+fn in_file(path: &Path, e: CliError) -> CliError {
+    CliError {
+        message: format!("{}: {}", path.display(), e.message),
+        hint: e.hint,
     }
 }
