@@ -33,3 +33,10 @@ echo "auditing…"
 /usr/bin/time -f "audit wall %e s, peak RSS %M KiB" \
   "$bin/amanat" audit log --server "$url" --server-cert "$cert" --root "$fp" --json > audit.json
 python3 -c "import json;d=json.load(open('audit.json'));print('entries',d['entries'],'documents',d['documents_by_kind'],'problems',len(d['problems']))"
+echo "monitoring through tlog-tiles (first run reads every entry bundle, second only what is new)…"
+/usr/bin/time -f "monitor first run wall %e s, peak RSS %M KiB" \
+  "$bin/amanat" audit monitor --server "$url" --server-cert "$cert" --root "$fp" --state mon --json > mon1.json
+/usr/bin/time -f "monitor second run wall %e s, peak RSS %M KiB" \
+  "$bin/amanat" audit monitor --server "$url" --server-cert "$cert" --root "$fp" --state mon --json > mon2.json
+python3 -c "import json;d=json.load(open('mon1.json'))['report'];print('monitor entries',d['to'],'documents',d['documents_by_kind'],'problems',len(d['problems']))"
+ls -l mon/monitor.json | awk '{print "monitor state bytes", $5}'
