@@ -640,6 +640,36 @@ pub enum RootCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
     },
+    /// Hand the foundation to a new root key (offline): both keys sign the handover, and the
+    /// new root signs the next keyring version, carrying the codename lineage over so every
+    /// complainant's codename keeps working.
+    #[command(
+        after_help = "Example:\n  amanat admin init --out new-root.key\n  amanat admin root rotate --root-key root.key --new-root-key new-root.key --out handover.json\n  amanat admin root publish handover.json --server https://host:8443 --server-cert 3f9a…\n  amanat admin keyring publish --server https://host:8443 --server-cert 3f9a…\n\nThen publish the new fingerprint. Clients that still pin the old one follow the handover;\nthe old key signs nothing more (destroy it, and split the new one)."
+    )]
+    Rotate {
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        /// The new root key (made by `amanat admin init`).
+        #[arg(long, value_name = "FILE")]
+        new_root_key: PathBuf,
+        #[command(flatten)]
+        file: KeyringFileArgs,
+        /// Where to write the signed handover, to carry to a networked machine.
+        #[arg(long, value_name = "FILE", default_value = "handover.json")]
+        out: PathBuf,
+    },
+    /// Send a signed handover to the server, which logs it; it then accepts keyrings only
+    /// from the new root. Publish the new root's keyring right after.
+    #[command(
+        after_help = "Example:\n  amanat admin root publish handover.json --server https://host:8443 --server-cert 3f9a…"
+    )]
+    Publish {
+        /// The file `amanat admin root rotate` wrote.
+        #[arg(default_value = "handover.json")]
+        file: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Check that a share sheet (or a hand copy of it) reads back: its checksum, which share
     /// of which split it is, and for which root.
     #[command(

@@ -37,6 +37,10 @@ impl Fingerprint {
         &self.0
     }
 
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// Parses the readable form printed by `amanat admin init` (case, spaces and dashes
     /// do not matter).
     pub fn parse(s: &str) -> Result<Self> {
@@ -75,6 +79,11 @@ impl RootKey {
 
     pub fn public(&self) -> VerifyingKey {
         self.0.verifying_key()
+    }
+
+    /// Signs domain-separated bytes another module of this crate built (a root handover).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.0.sign(message).to_bytes()
     }
 
     pub fn fingerprint(&self) -> Fingerprint {
@@ -237,6 +246,11 @@ pub struct Keyring {
     /// (directly or through a later, consistent one); 0 asks for none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub witness_threshold: u8,
+    /// The fingerprint of the foundation's first root, set by the first keyring a new root
+    /// signs after a handover. Codename keys are salted with it (absent: with this keyring's
+    /// own root), so a complainant's codename gives the same keys before and after rotation.
+    #[serde(with = "opt_hex_32", default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<[u8; 32]>,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -286,6 +300,7 @@ impl Keyring {
             log: None,
             witnesses: Vec::new(),
             witness_threshold: 0,
+            lineage: None,
         }
     }
 
@@ -434,6 +449,14 @@ impl VerifiedKeyring {
     pub fn root(&self) -> &Fingerprint {
         &self.root
     }
+    /// The fingerprint codename keys are salted with: the lineage's first root, or this
+    /// keyring's root if it never rotated. Always derive codename keys from this.
+    pub fn codename_root(&self) -> Fingerprint {
+        self.keyring
+            .lineage
+            .map(Fingerprint::from_bytes)
+            .unwrap_or(self.root)
+    }
     pub fn signed(&self) -> &SignedKeyring {
         &self.signed
     }
@@ -463,6 +486,27 @@ impl KeyringPin {
 
     pub fn root(&self) -> &Fingerprint {
         &self.root
+    }
+
+    /// Follows the root's handovers (as the server lists them, checked here) from the pinned
+    /// root to the root in force, then accepts only a keyring that root signed. After this,
+    /// the pin is the new root: a keyring signed by a root that handed over is refused.
+    pub fn accept_following(
+        &mut self,
+        signed: &SignedKeyring,
+        chain: &[crate::handover::Handover],
+    ) -> Result<VerifiedKeyring> {
+        let root = crate::handover::follow(&self.root, chain)?;
+        let verified = signed.verify(&root)?;
+        if verified.version() < self.highest_seen {
+            return Err(Error::KeyringRollback {
+                offered: verified.version(),
+                seen: self.highest_seen,
+            });
+        }
+        self.root = root;
+        self.highest_seen = verified.version();
+        Ok(verified)
     }
 
     pub fn accept(&mut self, signed: &SignedKeyring) -> Result<VerifiedKeyring> {
@@ -646,6 +690,7 @@ pub(crate) mod tests {
                 }),
                 witnesses: Vec::new(),
                 witness_threshold: 0,
+                lineage: None,
             };
             let signed = root.sign(&k).unwrap();
             let json = serde_json::to_string(&signed).unwrap();

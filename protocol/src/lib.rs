@@ -8,6 +8,7 @@ pub mod auth;
 pub mod encoding;
 pub mod error;
 pub mod form;
+pub mod handover;
 pub mod ids;
 pub mod keyring;
 pub mod log;

@@ -327,6 +327,20 @@ pub struct WebManifestLogged {
     pub receipt: String,
 }
 
+/// `POST /v1/root/handover`: the receipt of the `06` entry that logged the handover.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverLogged {
+    pub receipt: String,
+}
+
+/// `GET /v1/root/handovers`: the foundation's root handovers, oldest first, from the root the
+/// server was set up with. Clients check them (`handover::follow`); the server is not trusted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handovers {
+    pub handovers: Vec<crate::handover::Handover>,
+}
+
 /// `GET /v1/me` for a complainant's session: their own case as they may see it — their
 /// uploads and the foundation's replies, never the reviewers' notes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,6 +34,8 @@ pub enum Published {
     },
     /// Another publisher changed the current version since the caller looked; retry.
     Raced,
+    /// The keyring's root handed over to another root since the caller looked.
+    RootChanged,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +95,18 @@ pub enum WebManifestPublished {
     Stale {
         latest: i64,
     },
+}
+
+/// How publishing a root handover went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandoverPublished {
+    Accepted(LoggedEntry),
+    /// The handover is not from the root in force (`current`, a public key).
+    NotCurrent {
+        current: [u8; 32],
+    },
+    /// The new root was a root of this foundation before.
+    Reused,
 }
 
 /// An entry of the transparency log: where it is and its exact bytes.

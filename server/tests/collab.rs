@@ -838,7 +838,7 @@ fn scenario(database_url: Option<String>) {
     };
     assert_eq!(
         store
-            .publish_keyring(&stored, Some(3), &kept, &entry)
+            .publish_keyring(&stored, &stored.root_key, Some(3), &kept, &entry)
             .unwrap(),
         Published::Accepted
     );
@@ -888,7 +888,13 @@ fn racing_writers(url: &str) {
         received_at: now(),
     };
     let published = store
-        .publish_keyring(&stored, None, &KeyringEffects::default(), b"keyring")
+        .publish_keyring(
+            &stored,
+            &stored.root_key,
+            None,
+            &KeyringEffects::default(),
+            b"keyring",
+        )
         .unwrap();
     assert_eq!(published, Published::Accepted);
     let case = CaseId::random();

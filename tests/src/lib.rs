@@ -577,6 +577,40 @@ impl Foundation {
         ])
     }
 
+    /// Hands the foundation to a new root (made, rotated to, handover and keyring
+    /// published) and returns the new fingerprint. `root.key` stays the old key.
+    pub fn rotate(&self, server: &Server) -> String {
+        let init = self.admin.ok(&["admin", "init", "--out", "new-root.key"]);
+        let fingerprint = init
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| !l.starts_with("Root fingerprint"))
+            .nth(2)
+            .unwrap()
+            .to_owned();
+        self.admin.ok(&[
+            "admin",
+            "root",
+            "rotate",
+            "--root-key",
+            "root.key",
+            "--new-root-key",
+            "new-root.key",
+        ]);
+        self.admin.ok(&[
+            "admin",
+            "root",
+            "publish",
+            "handover.json",
+            "--server",
+            &server.url,
+            "--server-cert",
+            &server.cert_sha256,
+        ]);
+        self.publish(server);
+        fingerprint
+    }
+
     pub fn signed_keyring(&self) -> SignedKeyring {
         serde_json::from_slice(&std::fs::read(self.admin.path("keyring.json")).unwrap()).unwrap()
     }

@@ -1730,6 +1730,57 @@ fn catalogue() -> Vec<Hostile> {
         "not_found",
         |c| c.get("/tile/entries/000.p/255", None),
     ));
+    // --- root rotation: a handover must carry both roots' signatures and start at the root in force ---
+    t.push(h(
+        "root handover",
+        "a handover the new root did not sign",
+        400,
+        "bad_signature",
+        |c| {
+            let mut h = amanat_protocol::handover::Handover::sign(
+                &amanat_protocol::keyring::RootKey::generate(),
+                &amanat_protocol::keyring::RootKey::generate(),
+                1,
+            )
+            .unwrap();
+            h.to_signature = h.from_signature;
+            c.req(
+                "POST",
+                "/v1/root/handover",
+                None,
+                &[("content-type", "application/json")],
+                serde_json::to_vec(&h).unwrap(),
+            )
+        },
+    ));
+    t.push(h(
+        "root handover",
+        "a well-signed handover from a root that is not in force",
+        409,
+        "not_current_root",
+        |c| {
+            let h = amanat_protocol::handover::Handover::sign(
+                &amanat_protocol::keyring::RootKey::generate(),
+                &amanat_protocol::keyring::RootKey::generate(),
+                1,
+            )
+            .unwrap();
+            c.req(
+                "POST",
+                "/v1/root/handover",
+                None,
+                &[("content-type", "application/json")],
+                serde_json::to_vec(&h).unwrap(),
+            )
+        },
+    ));
+    t.push(h(
+        "method",
+        "GET /v1/root/handover",
+        405,
+        "method_not_allowed",
+        |c| c.get("/v1/root/handover", None),
+    ));
     t.push(h(
         "method",
         "POST /checkpoint",

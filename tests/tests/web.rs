@@ -762,6 +762,46 @@ fn web_manifest_is_signed_logged_and_audited() {
     );
 }
 
+/// After the foundation rotates its root, a complainant whose link still carries the old
+/// fingerprint reads the reply in the page: it follows the logged handover (both signatures
+/// checked in the page) and salts the codename with the keyring's lineage.
+#[test]
+fn web_follows_a_root_rotation() {
+    if !browser_ready() {
+        return;
+    }
+    let s = setup();
+    let c = Cli::new();
+    let form = json!({"version": 2, "language": "kk", "identity": {"surname": privacy::canary("Айдос"), "given_name": "Ерлан"}});
+    std::fs::write(c.path("appeal.json"), form.to_string()).unwrap();
+    let out = c.ok(&[
+        "submit",
+        "--server",
+        &s.server.url,
+        "--server-cert",
+        &s.server.cert_sha256,
+        "--root",
+        &s.foundation.fingerprint,
+        "--form",
+        "appeal.json",
+    ]);
+    let submitted = amanat_tests::parse_submit(&out);
+    let new_fp = s.foundation.rotate(&s.server);
+    s.reviewer.login(&s.server, &new_fp);
+    let reply = "Ответ после смены корневого ключа.";
+    s.reply(&submitted.case_id, reply);
+    for (tag, root) in [
+        ("rotated-old-pin", &s.foundation.fingerprint),
+        ("rotated-new-pin", &new_fp),
+    ] {
+        let r = drive(json!({
+            "mode": "inbox", "tag": tag, "url": s.server.url,
+            "root": root, "lang": "ru", "shots": shots(), "codename": submitted.codename,
+        }));
+        assert_eq!(r["replies"], json!([reply]), "{tag}: {r:#}");
+    }
+}
+
 /// A server whose keyring another root signed: the page says so and sends nothing.
 #[test]
 fn web_refuses_a_keyring_from_another_root() {

@@ -89,7 +89,9 @@ class PageWorker implements flows.Worker2 {
 const worker = new PageWorker();
 
 async function deriveKeys(codename: string): Promise<P.CaseKeys> {
-  return P.deriveCaseKeys(codename, root!, (pw, salt, m, t) => worker.kdf(pw, salt, m, t));
+  // Salted with the keyring's lineage, so a codename from before a root rotation still works.
+  const salt = keyring?.codenameRoot ?? root!;
+  return P.deriveCaseKeys(codename, salt, (pw, s, m, t) => worker.kdf(pw, s, m, t));
 }
 
 // ---------------------------------------------------------------- page state
@@ -204,7 +206,11 @@ async function checkKeyring(): Promise<boolean> {
 function showKeyring() {
   const names = P.reviewers(keyring!).map((r) => r.name).join(", ");
   statusLine.className = "good";
-  statusLine.textContent = t("web-keyring-ok", { version: keyring!.version, reviewers: names });
+  const signer = keyring!.signedBy;
+  statusLine.textContent =
+    signer && root && !P.equalBytes(signer, root)
+      ? t("web-keyring-rotated", { root: P.formatFingerprint(signer), version: keyring!.version, reviewers: names })
+      : t("web-keyring-ok", { version: keyring!.version, reviewers: names });
 }
 
 // ---------------------------------------------------------------- the form

@@ -130,6 +130,13 @@ export interface Keyring {
   previous?: string | null;
   staff: StaffMember[];
   log?: { origin: string; key: string } | null;
+  /** Hex fingerprint of the foundation's first root (after a rotation). */
+  lineage?: string;
+  /** Not in the JSON: set by `verifyKeyring`, the fingerprint codename keys are salted with
+   *  (the lineage, or the keyring's own root). */
+  codenameRoot?: Uint8Array;
+  /** Not in the JSON: the fingerprint of the root that signed it (set by `verifyKeyring`). */
+  signedBy?: Uint8Array;
 }
 
 export interface SignedKeyring {
@@ -138,7 +145,7 @@ export interface SignedKeyring {
   signature: string;
 }
 
-const KEYRING_FIELDS = new Set(["format", "version", "previous", "staff", "log", "witnesses", "witness_threshold"]);
+const KEYRING_FIELDS = new Set(["format", "version", "previous", "staff", "log", "witnesses", "witness_threshold", "lineage"]);
 const MEMBER_FIELDS = new Set(["id", "name", "age_recipient", "verifying_key", "roles"]);
 const ROLES = new Set(["reviewer", "auditor", "admin", "coordinator"]);
 
@@ -196,7 +203,55 @@ export function verifyKeyring(signed: SignedKeyring, root: Uint8Array, minVersio
       "keyring_rollback",
       `the server offers keyring version ${k.version}, older than version ${minVersion} seen before`,
     );
+  if (k.lineage !== undefined && (typeof k.lineage !== "string" || !/^[0-9a-f]{64}$/.test(k.lineage)))
+    throw bad("the lineage is not a hex fingerprint");
+  k.codenameRoot = k.lineage !== undefined ? hexToBytes(k.lineage) : fingerprintOf(rootKey);
+  k.signedBy = fingerprintOf(rootKey);
   return k;
+}
+
+function hexToBytes(h: string): Uint8Array {
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A root handover as `GET /v1/root/handovers` lists it (protocol/src/handover.rs). */
+export interface Handover {
+  from: string;
+  to: string;
+  signed_at: number;
+  from_signature: string;
+  to_signature: string;
+}
+
+/** `handover::follow`: from the pinned root, each handover whose `from` is the root reached
+ *  so far must carry both roots' signatures and moves it on. Returns the root in force. */
+export function followHandovers(pinned: Uint8Array, chain: Handover[]): Uint8Array {
+  if (!Array.isArray(chain) || chain.length > 64) throw new ProtocolError("bad_handover", "not a list of handovers");
+  let current = pinned;
+  const seen = [current];
+  for (const h of chain) {
+    const from = b64.decode(h.from);
+    const to = b64.decode(h.to);
+    if (from.length !== 32 || to.length !== 32) throw new ProtocolError("bad_handover", "a handover's key is malformed");
+    if (!equalBytes(fingerprintOf(from), current)) continue;
+    if (!Number.isSafeInteger(h.signed_at)) throw new ProtocolError("bad_handover", "a handover's time");
+    const at = new Uint8Array(8);
+    new DataView(at.buffer).setBigInt64(0, BigInt(h.signed_at));
+    const msg = concat(utf8("amanat/root-handover/v1\n"), from, to, at);
+    const ok = (sig: string, key: Uint8Array) => {
+      const s = b64.decode(sig);
+      return s.length === 64 && ed25519.verify(s, msg, key, { zip215: false });
+    };
+    if (equalBytes(from, to) || !ok(h.from_signature, from) || !ok(h.to_signature, to))
+      throw new ProtocolError("bad_handover", "a root handover's signatures do not verify");
+    const next = fingerprintOf(to);
+    if (seen.some((r) => equalBytes(r, next))) throw new ProtocolError("bad_handover", "the handovers loop");
+    seen.push(next);
+    current = next;
+  }
+  return current;
 }
 
 export function reviewers(k: Keyring): StaffMember[] {

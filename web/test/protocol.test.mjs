@@ -147,3 +147,41 @@ test("keyrings may name witnesses and a threshold", async () => {
   ])
     assert.throws(() => P.verifyKeyring(sign(bad), root), (e) => e.code === "bad_keyring", JSON.stringify(bad));
 });
+
+test("a root handover signed in Rust is followed; a changed one is refused", async () => {
+  const { ed25519 } = await import("@noble/curves/ed25519.js");
+  const h = RUST.handover;
+  const from = P.fingerprintOf(Buffer.from(h.from, "base64"));
+  assert.equal(hex(P.followHandovers(from, [h])), RUST.handoverTo);
+  // Not from the pinned root: skipped, the pin stays.
+  const other = P.fingerprintOf(ed25519.getPublicKey(seq(32, () => 7)));
+  assert.equal(hex(P.followHandovers(other, [h])), hex(other));
+  for (const bad of [
+    { ...h, signed_at: h.signed_at + 1 },
+    { ...h, to_signature: h.from_signature },
+    { ...h, from_signature: "AAAA" },
+  ])
+    assert.throws(() => P.followHandovers(from, [bad]), (e) => e.code === "bad_handover", JSON.stringify(bad));
+  assert.throws(() => P.followHandovers(from, "x"), (e) => e.code === "bad_handover");
+});
+
+test("a keyring's lineage salts codename keys; without one, its own root does", async () => {
+  const { ed25519 } = await import("@noble/curves/ed25519.js");
+  const seed = seq(32, (i) => i + 3);
+  const rootKey = ed25519.getPublicKey(seed);
+  const b64 = (b) => Buffer.from(b).toString("base64");
+  const sign = (k) => {
+    const body = new TextEncoder().encode(JSON.stringify(k));
+    const msg = new Uint8Array([...new TextEncoder().encode("amanat/keyring/v1\n"), ...body]);
+    return { root_key: b64(rootKey), body: b64(body), signature: b64(ed25519.sign(msg, seed)) };
+  };
+  const root = P.fingerprintOf(rootKey);
+  const base = { format: 1, version: 1, staff: [] };
+  assert.equal(hex(P.verifyKeyring(sign(base), root).codenameRoot), hex(root));
+  const lineage = "ab".repeat(32);
+  assert.equal(hex(P.verifyKeyring(sign({ ...base, lineage }), root).codenameRoot), lineage);
+  for (const bad of ["AB".repeat(32), "ab", 5])
+    assert.throws(() => P.verifyKeyring(sign({ ...base, lineage: bad }), root), (e) => e.code === "bad_keyring");
+  // A keyring can never carry the computed field itself.
+  assert.throws(() => P.verifyKeyring(sign({ ...base, codenameRoot: lineage }), root), (e) => e.code === "bad_keyring");
+});

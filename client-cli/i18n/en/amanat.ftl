@@ -282,6 +282,7 @@ web-root = Root fingerprint
 web-check = Check
 web-checking = Checking the foundation's keyring…
 web-keyring-ok = The keyring (version { $version }) is signed by this root. Reviewers who will be able to read your case: { $reviewers }.
+web-keyring-rotated = The foundation has handed its root key over to a new one, { $root }: both keys signed the handover, and the public log records it. The keyring (version { $version }) is signed by the new root. Reviewers who will be able to read your case: { $reviewers }.
 web-keyring-refused = Nothing will be sent: { $reason }
 web-new-case = A new appeal
 web-nothing-stored = Nothing is saved in this browser. If you close the page before sending, what you typed is gone.

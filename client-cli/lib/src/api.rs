@@ -6,8 +6,9 @@ use std::io::Read;
 use std::time::Duration;
 
 use amanat_protocol::encoding::from_hex;
+use amanat_protocol::handover::Handover;
 use amanat_protocol::ids::{CaseId, DocumentId, StaffId};
-use amanat_protocol::keyring::SignedKeyring;
+use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring};
 use amanat_protocol::pow::{self, Purpose, Solution};
 use amanat_protocol::tls_pin::PinnedCert;
 use amanat_protocol::wire::{
@@ -149,6 +150,41 @@ impl Api {
 
     pub fn keyring(&self) -> Result<SignedKeyring, Failure> {
         self.json(self.http.get(self.url("/v1/keyring")))
+    }
+
+    /// The current keyring, accepted by `pin`. When a root other than the pin's signed it,
+    /// the root's handovers are fetched and followed (each checked here): the pin then holds
+    /// the root in force. A keyring signed by a root no checked handover leads to is refused.
+    pub fn verified_keyring(
+        &self,
+        pin: &mut KeyringPin,
+    ) -> Result<amanat_protocol::keyring::VerifiedKeyring, Error> {
+        let signed = self.keyring()?;
+        let pinned = ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key)
+            .map(|k| Fingerprint::of(&k) == *pin.root())
+            .unwrap_or(false);
+        if pinned {
+            return Ok(pin.accept(&signed)?);
+        }
+        let chain = self.root_handovers()?;
+        pin.accept_following(&signed, &chain).map_err(|e| match e {
+            amanat_protocol::Error::UnknownRoot { .. } => Error::new(format!("{e}"))
+                .hint("no root handover the server lists leads from your root to it: this server does not speak for your foundation, or your fingerprint is wrong"),
+            other => other.into(),
+        })
+    }
+
+    /// The root's handovers, oldest first, as the server lists them (unchecked).
+    pub fn root_handovers(&self) -> Result<Vec<Handover>, Failure> {
+        self.json::<amanat_protocol::wire::Handovers>(self.http.get(self.url("/v1/root/handovers")))
+            .map(|h| h.handovers)
+    }
+
+    pub fn publish_handover(
+        &self,
+        h: &Handover,
+    ) -> Result<amanat_protocol::wire::HandoverLogged, Failure> {
+        self.json(self.http.post(self.url("/v1/root/handover")).json(h))
     }
 
     pub fn publish_keyring(&self, k: &SignedKeyring) -> Result<KeyringAccepted, Failure> {

@@ -91,7 +91,7 @@ pub fn submit(
     events.event(Event::DerivingKeys {
         memory_mib: m / 1024,
     });
-    let keys = codename.derive(&foundation.root)?;
+    let keys = codename.derive(&keyring.codename_root())?;
     let case_id = create_case(&api, &keys, &mut keyring, &mut pin)?;
     events.event(Event::CaseCreated {
         codename: &codename,
@@ -157,8 +157,7 @@ pub fn add_to_case(
 
 /// The server's keyring, verified by `pin`; it must name at least one reviewer.
 pub fn fetch_keyring(api: &Api, pin: &mut KeyringPin) -> Result<VerifiedKeyring> {
-    let signed = api.keyring()?;
-    let verified = pin.accept(&signed)?;
+    let verified = api.verified_keyring(pin)?;
     if verified.keyring().reviewers().next().is_none() {
         return Err(Error::new(
             "the foundation's keyring lists no reviewers, so nobody could read your case",
@@ -266,12 +265,12 @@ pub fn sign_in(
     events: &mut dyn Events,
 ) -> Result<(Api, CaseKeys, VerifiedKeyring)> {
     let mut api = Api::connect(&foundation.endpoint)?;
-    let keyring = foundation.pin().accept(&api.keyring()?)?;
+    let keyring = api.verified_keyring(&mut foundation.pin())?;
     let (m, _, _) = codename.version().argon2();
     events.event(Event::DerivingKeys {
         memory_mib: m / 1024,
     });
-    let keys = codename.derive(&foundation.root)?;
+    let keys = codename.derive(&keyring.codename_root())?;
     match api.login(keys.auth()) {
         Ok(_) => Ok((api, keys, keyring)),
         Err(Failure::Api(e)) if e.status == 401 => Err(Error::new("no such case")

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read};
 
+use amanat_protocol::handover::Handover;
 use amanat_protocol::ids::DocumentId;
 use amanat_protocol::keyring::{Fingerprint, Role, VerifiedKeyring};
 use amanat_protocol::log::entry::{CaseCommitment, Entry, SignedAcknowledgement, Verdict};
@@ -21,7 +22,10 @@ pub const MAX_ENTRY: usize = 4096;
 /// The keyring in force at each point of the log: the last root-signed keyring a
 /// `KeyringPublished` entry named before it.
 pub struct KeyringsInForce {
+    /// The root in force at this point of the log; a `06` handover entry moves it on.
     root: Fingerprint,
+    /// Its public key, once known (from a keyring it signed, or the handover naming it).
+    root_key: Option<ed25519_dalek::VerifyingKey>,
     current: Option<VerifiedKeyring>,
 }
 
@@ -39,11 +43,81 @@ pub enum Published<'a> {
 }
 
 impl KeyringsInForce {
+    /// Starts at `root`: right for a root that never rotated, or to resume at a point of the
+    /// log where `root` was known to be in force.
     pub fn new(root: Fingerprint) -> Self {
         KeyringsInForce {
             root,
+            root_key: None,
             current: None,
         }
+    }
+
+    /// Starts at the beginning of the log for a client pinned to `pinned`: if the server's
+    /// handover chain leads to the pinned root, the log began under the chain's first root,
+    /// which the pinned root vouched for (it signed the handover that made it the successor).
+    /// The chain must be unbroken: each handover verifies and starts where the last ended.
+    pub fn following(pinned: Fingerprint, chain: &[Handover]) -> Result<Self> {
+        let Some(first) = chain.first() else {
+            return Ok(Self::new(pinned));
+        };
+        let broken = |why: String| {
+            Error::new(format!(
+                "LOG INTEGRITY FAILURE: the server's root handovers do not form a chain: {why}"
+            ))
+        };
+        let mut roots = vec![
+            first
+                .from_fingerprint()
+                .map_err(|e| broken(e.to_string()))?,
+        ];
+        let mut previous_to: Option<[u8; 32]> = None;
+        for h in chain {
+            h.verify().map_err(|e| broken(e.to_string()))?;
+            if previous_to.is_some_and(|to| to != h.from) {
+                return Err(broken(
+                    "a handover does not start where the one before ended".into(),
+                ));
+            }
+            previous_to = Some(h.to);
+            roots.push(h.to_fingerprint().map_err(|e| broken(e.to_string()))?);
+        }
+        if !roots.contains(&pinned) {
+            return Ok(Self::new(pinned));
+        }
+        Ok(KeyringsInForce {
+            root: roots[0],
+            root_key: ed25519_dalek::VerifyingKey::from_bytes(&first.from).ok(),
+            current: None,
+        })
+    }
+
+    /// The root in force at this point of the log.
+    pub fn root(&self) -> &Fingerprint {
+        &self.root
+    }
+
+    /// The public key of the root in force, once a keyring or a handover named it.
+    pub fn root_key(&self) -> Option<&ed25519_dalek::VerifyingKey> {
+        self.root_key.as_ref()
+    }
+
+    /// Accounts a `06` entry: the root in force hands over. A handover that does not verify
+    /// or is not from the root in force changes nothing, and says why.
+    pub fn handover(&mut self, h: &Handover) -> std::result::Result<Fingerprint, String> {
+        h.verify()
+            .map_err(|e| format!("a root handover that does not verify: {e}"))?;
+        let from = h.from_fingerprint().map_err(|e| e.to_string())?;
+        if from != self.root {
+            return Err(format!(
+                "a root handover from {from}, which is not the root in force ({})",
+                self.root
+            ));
+        }
+        let to = h.to_fingerprint().map_err(|e| e.to_string())?;
+        self.root = to;
+        self.root_key = ed25519_dalek::VerifyingKey::from_bytes(&h.to).ok();
+        Ok(to)
     }
 
     pub fn current(&self) -> Option<&VerifiedKeyring> {
@@ -56,6 +130,7 @@ impl KeyringsInForce {
         let signed = api.keyring_version(version)?;
         match signed.verify(&self.root) {
             Ok(k) if k.hash() == hash && k.version() == version => {
+                self.root_key = ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key).ok();
                 let after = self
                     .current
                     .as_ref()
@@ -68,7 +143,7 @@ impl KeyringsInForce {
                 "keyring version {version} served by the server does not match the hash in the log"
             ))),
             Err(e) => Ok(Published::Refused(format!(
-                "keyring version {version} does not verify against the root: {e}"
+                "keyring version {version} does not verify against the root in force: {e}"
             ))),
         }
     }
@@ -177,7 +252,7 @@ pub struct Standing {
 /// The latest counting verdict per case commitment, from the whole log.
 pub fn verdicts(api: &Api, root: Fingerprint) -> Result<HashMap<CaseCommitment, Standing>> {
     let mut out = HashMap::new();
-    let mut in_force = KeyringsInForce::new(root);
+    let mut in_force = KeyringsInForce::following(root, &api.root_handovers()?)?;
     let mut received = HashSet::new();
     let mut start = 0u64;
     loop {
@@ -194,6 +269,9 @@ pub fn verdicts(api: &Api, root: Fingerprint) -> Result<HashMap<CaseCommitment, 
                 }
                 Ok(Entry::KeyringPublished { version, hash, .. }) => {
                     in_force.publish(api, version, &hash)?;
+                }
+                Ok(Entry::RootHandover(h)) => {
+                    let _ = in_force.handover(&h);
                 }
                 Ok(Entry::PoaAcknowledged(a))
                     if acknowledgement_counts(&a, &in_force, &received).is_ok() =>

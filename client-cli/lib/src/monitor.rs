@@ -34,6 +34,10 @@ struct State {
     keyring_sha256: Option<String>,
     web_manifest_signed_at: Option<i64>,
     powers_of_attorney: Vec<String>,
+    /// The root in force at `size` (after any handovers); absent in states from before
+    /// rotation existed, which means the pinned root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    root: Option<String>,
 }
 
 /// One thing the new part of the log says, for a person or an alerting system.
@@ -52,6 +56,13 @@ pub enum Event {
         index: u64,
         sha256: String,
         signed_at: i64,
+    },
+    /// The root handed the foundation to a new root (both signed); later keyrings and
+    /// manifests are the new root's.
+    RootHandover {
+        index: u64,
+        from: String,
+        to: String,
     },
     Acknowledgement {
         index: u64,
@@ -132,9 +143,7 @@ fn members(k: &VerifiedKeyring) -> BTreeMap<String, String> {
 /// On success the state moves on (even with problems: they are reported once); on a fork
 /// it stays where it was, and both checkpoints are kept as evidence.
 pub fn follow(api: &Api, root: Fingerprint, min_version: u64, dir: &Path) -> Result<Outcome> {
-    let current = KeyringPin::new(root)
-        .with_min_version(min_version)
-        .accept(&api.keyring()?)?;
+    let current = api.verified_keyring(&mut KeyringPin::new(root).with_min_version(min_version))?;
     let verifier = crate::receipt::log_verifier(&current)?;
     let text = String::from_utf8(api.get_bytes("/checkpoint", MAX_CHECKPOINT)?)
         .map_err(|_| Error::new("the server's /checkpoint is not UTF-8 text"))?;
@@ -148,7 +157,17 @@ pub fn follow(api: &Api, root: Fingerprint, min_version: u64, dir: &Path) -> Res
 
     let saved = load(dir)?;
     let mut range = CompactRange::default();
-    let mut in_force = KeyringsInForce::new(root);
+    let saved_root = match saved.as_ref().and_then(|s| s.root.as_deref()) {
+        Some(r) => {
+            Some(Fingerprint::parse(r).map_err(|_| damaged(dir, "the saved root cannot be read"))?)
+        }
+        None => None,
+    };
+    let mut in_force = match (saved_root, &saved) {
+        (Some(r), _) => KeyringsInForce::new(r),
+        (None, Some(_)) => KeyringsInForce::new(root),
+        (None, None) => KeyringsInForce::following(root, &api.root_handovers()?)?,
+    };
     let mut poas: HashSet<Hash> = HashSet::new();
     let mut manifest_at = None;
     let mut previous_checkpoint = None;
@@ -256,6 +275,7 @@ pub fn follow(api: &Api, root: Fingerprint, min_version: u64, dir: &Path) -> Res
             p.sort();
             p
         },
+        root: Some(in_force.root().to_string()),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::file("create", dir, e))?;
     let bytes = serde_json::to_vec_pretty(&state).map_err(|e| Error::new(e.to_string()))?;
@@ -371,10 +391,25 @@ fn account(
                 }
             }
         }
+        Entry::RootHandover(h) => match in_force.handover(&h) {
+            Err(why) => report.problems.push(format!("entry {i}: {why}")),
+            Ok(to) => report.events.push(Event::RootHandover {
+                index: i,
+                from: h
+                    .from_fingerprint()
+                    .map(|f| f.to_string())
+                    .unwrap_or_default(),
+                to: to.to_string(),
+            }),
+        },
         Entry::WebManifestPublished(m) => {
-            if m.verify(root_key).is_err() {
+            let key = in_force.root_key().copied().or_else(|| {
+                (amanat_protocol::keyring::Fingerprint::of(root_key) == *in_force.root())
+                    .then_some(*root_key)
+            });
+            if key.is_none_or(|k| m.verify(&k).is_err()) {
                 report.problems.push(format!(
-                    "entry {i}: a web page manifest whose signature does not verify with the root key"
+                    "entry {i}: a web page manifest whose signature does not verify with the root key in force"
                 ));
             } else if manifest_at.is_some_and(|t| t >= m.signed_at) {
                 report.problems.push(format!(

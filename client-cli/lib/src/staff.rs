@@ -58,7 +58,7 @@ impl Session {
 
     /// The server's current keyring, verified against the session's root.
     pub fn keyring(&self, api: &Api) -> Result<VerifiedKeyring> {
-        Ok(KeyringPin::new(self.root()?).accept(&api.keyring()?)?)
+        api.verified_keyring(&mut KeyringPin::new(self.root()?))
     }
 }
 
@@ -80,7 +80,7 @@ pub fn login(
 ) -> Result<SignedIn> {
     let mut api = Api::connect(endpoint)?;
     let mut pin = KeyringPin::new(root).with_min_version(min_keyring_version);
-    let verified = pin.accept(&api.keyring()?)?;
+    let verified = api.verified_keyring(&mut pin)?;
     if verified.keyring().member(keys.id()).is_none() {
         return Err(Error::new(format!(
             "{} is not in the foundation's keyring (version {})",

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use amanat_protocol::encoding::b64;
+use amanat_protocol::handover::Handover;
 use amanat_protocol::keyring::{
     Fingerprint, Keyring, Role, RootKey, SignedKeyring, StaffMember, StaffPublic, VerifiedKeyring,
 };
@@ -382,7 +383,8 @@ pub fn run_web(cmd: &WebCommand) -> Result<()> {
     }
 }
 
-/// `amanat admin root split|combine|check-share`: m-of-n custody of the root key.
+/// `amanat admin root split|combine|check-share|rotate|publish`: m-of-n custody of the root
+/// key, and handing the foundation to a new one.
 pub fn run_root(cmd: &RootCommand) -> Result<()> {
     match cmd {
         RootCommand::Split {
@@ -502,6 +504,83 @@ pub fn run_root(cmd: &RootCommand) -> Result<()> {
                 key.fingerprint(),
                 parsed.len(),
                 out.display()
+            );
+            Ok(())
+        }
+        RootCommand::Rotate {
+            root_key,
+            new_root_key,
+            file,
+            out,
+        } => {
+            if out.exists() {
+                return Err(CliError::new(format!("{} already exists", out.display()))
+                    .hint("publish or move the earlier handover first"));
+            }
+            let old = load_root(root_key)?;
+            let pass = PassphraseSource::from_flags(root_key.passphrase.passphrase_file.as_deref());
+            let new = load_root_from(new_root_key, &pass)?;
+            let current = load_verified(&file.keyring, &old.fingerprint())?.ok_or_else(|| {
+                CliError::new(format!(
+                    "{} does not exist: there is no keyring to hand over",
+                    file.keyring.display()
+                ))
+            })?;
+            let handover = Handover::sign(&old, &new, amanat_client::now())?;
+            let mut next = Keyring::successor(&current);
+            next.lineage = Some(*current.codename_root().as_bytes());
+            let signed = new.sign(&next)?;
+            let verified = signed.verify(&new.fingerprint())?;
+            let handover_json = serde_json::to_vec_pretty(&handover)
+                .map_err(|e| CliError::new(format!("cannot encode the handover: {e}")))?;
+            write_private(out, &handover_json, false)?;
+            let json = serde_json::to_vec_pretty(&signed)
+                .map_err(|e| CliError::new(format!("cannot encode the keyring: {e}")))?;
+            write_private(&file.keyring, &json, true)?;
+            println!(
+                "Root {} hands over to root {} (handover written to {}).",
+                old.fingerprint(),
+                new.fingerprint(),
+                out.display()
+            );
+            println!(
+                "Keyring version {} is signed by the new root; codenames stay salted with {}.",
+                verified.version(),
+                verified.codename_root()
+            );
+            println!();
+            println!("Next, on a networked machine:");
+            println!(
+                "    amanat admin root publish {} --server … --server-cert …",
+                out.display()
+            );
+            println!(
+                "    amanat admin keyring publish --keyring {} --server … --server-cert …",
+                file.keyring.display()
+            );
+            println!(
+                "Then publish the new fingerprint, destroy the old key and its shares, and split the new one."
+            );
+            Ok(())
+        }
+        RootCommand::Publish { file, server } => {
+            let bytes = std::fs::read(file).map_err(|e| CliError::file("read", file, e))?;
+            let handover: Handover = serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::new(format!("{} is not a root handover: {e}", file.display()))
+            })?;
+            handover.verify()?;
+            let endpoint = Endpoint::new(
+                &server.server,
+                server.server_cert.as_deref(),
+                server.proxy.as_deref(),
+            )?;
+            let logged = Api::connect(&endpoint)?.publish_handover(&handover)?;
+            let index = amanat_protocol::log::receipt::Receipt::parse(&logged.receipt)
+                .map(|r| r.index.to_string())
+                .unwrap_or_else(|_| "?".into());
+            println!(
+                "The server logged the handover to root {} (entry {index}); publish the new root's keyring now.",
+                handover.to_fingerprint()?
             );
             Ok(())
         }

@@ -48,7 +48,7 @@ pub fn run(cmd: &AuditCommand) -> Result<()> {
                 .transpose()?;
             let keyring = match (keyring, &api) {
                 (Some(path), _) => read_keyring_file(path, &fp)?,
-                (None, Some(api)) => KeyringPin::new(fp).accept(&api.keyring()?)?,
+                (None, Some(api)) => api.verified_keyring(&mut KeyringPin::new(fp))?,
                 (None, None) => {
                     return Err(CliError::new(
                         "the log's key comes from the foundation's keyring, and none was given",
@@ -268,6 +268,16 @@ pub fn describe(e: &Entry) -> String {
             hex(&m.sha256),
             format_time(m.signed_at)
         ),
+        Entry::RootHandover(h) => format!(
+            "root {} handed over to root {} at {}",
+            h.from_fingerprint()
+                .map(|f| f.to_string())
+                .unwrap_or_else(|_| "(not a key)".into()),
+            h.to_fingerprint()
+                .map(|f| f.to_string())
+                .unwrap_or_else(|_| "(not a key)".into()),
+            format_time(h.signed_at)
+        ),
     }
 }
 
@@ -283,7 +293,18 @@ struct Figures {
     keyrings: Vec<KeyringRecord>,
     staff_actions: u64,
     web_manifests: Vec<WebManifestRecord>,
+    /// The root's handovers, in log order: who signed keyrings from when.
+    root_handovers: Vec<HandoverRecord>,
     problems: Vec<String>,
+}
+
+/// A root handover, as the log holds it (both signatures checked).
+#[derive(Clone, Serialize)]
+struct HandoverRecord {
+    index: u64,
+    from: String,
+    to: String,
+    signed_at: i64,
 }
 
 /// A web page manifest the root signed, as the log holds it.
@@ -349,7 +370,7 @@ fn walk_log(
     state: Option<&Path>,
 ) -> Result<(Figures, Checkpoint)> {
     let mut pin = KeyringPin::new(root).with_min_version(min_version);
-    let current = pin.accept(&api.keyring()?)?;
+    let current = api.verified_keyring(&mut pin)?;
     let verifier = log_verifier(&current)?;
     // The pin checked that this key hashes to the fingerprint; it verifies web manifests.
     let root_key = ed25519_dalek::VerifyingKey::from_bytes(&current.signed().root_key)
@@ -372,7 +393,7 @@ fn walk_log(
     let mut range = CompactRange::default();
     let mut cases: HashMap<CaseCommitment, u8> = HashMap::new();
     let mut poas: HashSet<Hash> = HashSet::new();
-    let mut in_force = KeyringsInForce::new(root);
+    let mut in_force = KeyringsInForce::following(root, &api.root_handovers()?)?;
     let mut index = 0u64;
     let mut problems = Vec::new();
 
@@ -549,10 +570,28 @@ fn account(
             }
             Published::Refused(why) => problems.push(format!("entry {i}: {why}")),
         },
+        Entry::RootHandover(h) => match in_force.handover(&h) {
+            Err(why) => problems.push(format!("entry {i}: {why}")),
+            Ok(to) => f.root_handovers.push(HandoverRecord {
+                index: i,
+                from: h
+                    .from_fingerprint()
+                    .map(|f| f.to_string())
+                    .unwrap_or_default(),
+                to: to.to_string(),
+                signed_at: h.signed_at,
+            }),
+        },
         Entry::WebManifestPublished(m) => {
-            if m.verify(root_key).is_err() {
+            // Signed by the root in force when it was logged; before any keyring or handover
+            // named that root's key, it can only be the current keyring's root.
+            let key = in_force
+                .root_key()
+                .copied()
+                .or_else(|| (Fingerprint::of(root_key) == *in_force.root()).then_some(*root_key));
+            if key.is_none_or(|k| m.verify(&k).is_err()) {
                 problems.push(format!(
-                    "entry {i}: a web page manifest whose signature does not verify with the root key"
+                    "entry {i}: a web page manifest whose signature does not verify with the root key in force"
                 ));
             } else if f
                 .web_manifests
@@ -622,6 +661,15 @@ fn print_figures(f: &Figures, cp: &Checkpoint) {
             k.version,
             format_time(k.published_at),
             k.reviewers.join(", ")
+        );
+    }
+    for h in &f.root_handovers {
+        println!(
+            "  entry {:>7}: root {} handed over to root {} at {}",
+            h.index,
+            h.from,
+            h.to,
+            format_time(h.signed_at)
         );
     }
     for p in &f.problems {
@@ -926,6 +974,9 @@ fn monitor(api: &Api, root: Fingerprint, min_version: u64, state: &Path, json: b
                             if *log_key_changed {
                                 println!("      the log's key or origin changed");
                             }
+                        }
+                        Event::RootHandover { index, from, to } => {
+                            println!("  entry {index}: root {from} handed over to root {to}")
                         }
                         Event::WebManifest {
                             index,

@@ -59,7 +59,7 @@ pub fn load_cases(session: &SavedSession, keys: &StaffKeys) -> Result<Vec<CaseDa
     let api = session.api()?;
     let root = Fingerprint::parse(&session.root)?;
     // Checked first, so a foreign keyring stops the report before anything is decrypted.
-    KeyringPin::new(root).accept(&api.keyring()?)?;
+    api.verified_keyring(&mut KeyringPin::new(root))?;
     // The audit's rule: a verdict counts if its signer was a reviewer when it was logged.
     let verdicts = amanat_client::log::verdicts(&api, root)?;
     let mut out = Vec::new();

@@ -15,6 +15,7 @@ const T_ACK: u8 = 2;
 const T_KEYRING: u8 = 3;
 const T_STAFF: u8 = 4;
 const T_WEB: u8 = 5;
+const T_HANDOVER: u8 = 6;
 const ACK_DOMAIN: &[u8] = b"amanat/poa-ack/v1\n";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,6 +87,9 @@ pub enum Entry {
     /// The root signed the manifest of the web page's files (`crate::web`): from here on,
     /// a served page can be checked against it (`amanat audit web`).
     WebManifestPublished(crate::web::ManifestSignature),
+    /// The root in force handed the foundation to a new root (`crate::handover`): keyrings
+    /// and manifests after this entry are signed by the new root.
+    RootHandover(crate::handover::Handover),
 }
 
 fn kind_code(k: DocumentKind) -> u8 {
@@ -224,6 +228,14 @@ impl Entry {
                 b.extend_from_slice(&m.signed_at.to_be_bytes());
                 b.extend_from_slice(&m.signature);
             }
+            Entry::RootHandover(h) => {
+                b.push(T_HANDOVER);
+                b.extend_from_slice(&h.from);
+                b.extend_from_slice(&h.to);
+                b.extend_from_slice(&h.signed_at.to_be_bytes());
+                b.extend_from_slice(&h.from_signature);
+                b.extend_from_slice(&h.to_signature);
+            }
         }
         b
     }
@@ -282,6 +294,13 @@ impl Entry {
                 sha256: r.take()?,
                 signed_at: r.i64()?,
                 signature: r.take()?,
+            }),
+            T_HANDOVER => Entry::RootHandover(crate::handover::Handover {
+                from: r.take()?,
+                to: r.take()?,
+                signed_at: r.i64()?,
+                from_signature: r.take()?,
+                to_signature: r.take()?,
             }),
             _ => return Err(EntryError::Malformed("unknown entry type")),
         };
@@ -372,6 +391,13 @@ mod tests {
                 case: hash, document: DocumentId::random(), kind: DocumentKind::ALL[k], sha256: hash, length: len, received_at: t,
             });
             prop_assert_eq!(Entry::decode(&d.encode()).unwrap(), d);
+            let h = Entry::RootHandover(crate::handover::Handover {
+                from: hash, to: [k as u8; 32], signed_at: t, from_signature: [1; 64], to_signature: [2; 64],
+            });
+            let bytes = h.encode();
+            prop_assert_eq!(bytes.len(), 2 + 32 + 32 + 8 + 64 + 64);
+            prop_assert_eq!(Entry::decode(&bytes).unwrap(), h);
+            prop_assert!(Entry::decode(&bytes[..bytes.len() - 1]).is_err());
         }
 
         #[test]

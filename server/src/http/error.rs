@@ -178,6 +178,25 @@ impl From<ServiceError> for ApiError {
                     "A web manifest signed at {offered} is not newer than the one already logged (signed at {latest}); sign it again with `amanat admin web sign`."
                 ),
             ),
+            E::BadHandover(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_signature",
+                format!(
+                    "The root handover does not verify ({reason}); both the old and the new root must sign it (`amanat admin root rotate`)."
+                ),
+            ),
+            E::HandoverNotFromCurrentRoot { current } => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_current_root",
+                format!(
+                    "The handover is not from the root in force, {current}; only that root can hand over."
+                ),
+            ),
+            E::HandoverToOldRoot => ApiError::new(
+                StatusCode::CONFLICT,
+                "root_reused",
+                "The handover names a root this foundation used before; hand over to a new key made with `amanat admin init`.",
+            ),
             E::NotAge(reason) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "not_age",

@@ -508,6 +508,23 @@ pub async fn post_web_manifest(
     Ok(HttpResponse::Created().json(amanat_protocol::wire::WebManifestLogged { receipt }))
 }
 
+/// `POST /v1/root/handover`: a handover signed by the root in force and the next root (the
+/// signatures are the authorisation).
+pub async fn post_root_handover(
+    svc: Svc,
+    body: web::Json<amanat_protocol::handover::Handover>,
+) -> Result<HttpResponse, ApiError> {
+    let handover = body.into_inner();
+    let receipt = blocking(move || svc.publish_handover(handover)).await?;
+    Ok(HttpResponse::Created().json(amanat_protocol::wire::HandoverLogged { receipt }))
+}
+
+/// `GET /v1/root/handovers`: the chain from the configured root, for clients to follow.
+pub async fn get_root_handovers(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let handovers = blocking(move || svc.root_handovers()).await?;
+    Ok(HttpResponse::Ok().json(amanat_protocol::wire::Handovers { handovers }))
+}
+
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }

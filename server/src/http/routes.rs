@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .service(web::resource("/health").route(web::get().to(h::health)))
             .service(web::resource("/web/manifest").route(web::post().to(h::post_web_manifest)))
+            .service(web::resource("/root/handover").route(web::post().to(h::post_root_handover)))
+            .service(web::resource("/root/handovers").route(web::get().to(h::get_root_handovers)))
             .configure(super::uploads::configure)
             .configure(super::limits::configure)
             .service(

@@ -3,7 +3,7 @@
 
 use amanat_protocol::Error as ProtocolError;
 use amanat_protocol::StaffId;
-use amanat_protocol::keyring::{Keyring, Role, SignedKeyring, StaffMember};
+use amanat_protocol::keyring::{Fingerprint, Keyring, Role, SignedKeyring, StaffMember};
 use amanat_protocol::log::entry::Entry;
 use amanat_protocol::wire::Health;
 
@@ -41,11 +41,14 @@ impl Services {
     /// Verifies and stores a keyring newer than the current one, logging it in the same
     /// transaction; returns its version.
     pub fn publish_keyring(&self, signed: SignedKeyring) -> Result<u64> {
-        let verified = signed.verify(&self.root()).map_err(|e| match e {
-            ProtocolError::UnknownRoot { .. } => ServiceError::UnknownRoot,
-            ProtocolError::BadKeyringSignature => ServiceError::BadKeyringSignature,
-            other => ServiceError::BadKeyring(other.to_string()),
-        })?;
+        let root = self.root_in_force()?;
+        let verified = signed
+            .verify(&Fingerprint::of(&root))
+            .map_err(|e| match e {
+                ProtocolError::UnknownRoot { .. } => ServiceError::UnknownRoot,
+                ProtocolError::BadKeyringSignature => ServiceError::BadKeyringSignature,
+                other => ServiceError::BadKeyring(other.to_string()),
+            })?;
         // A keyring that names another log would make every client reject this server's
         // receipts — after its documents were already stored. Refuse it up front.
         if let Some(log) = &verified.keyring().log
@@ -55,6 +58,17 @@ impl Services {
                 "it names the log {} with another key or origin than this server's ({}); run `amanat admin keyring set-log` with the values `amanat-server init` printed",
                 log.origin,
                 self.log.origin()
+            )));
+        }
+        // Codename keys are salted with the lineage: a keyring that changed it would leave
+        // every complainant unable to reach their case.
+        if let Some(current) = self.current_keyring()?
+            && current.codename_root() != verified.codename_root()
+        {
+            return Err(ServiceError::BadKeyring(format!(
+                "its codename lineage is {}, but the current keyring's is {}: after a root rotation, sign the keyring with `amanat admin root rotate`, which carries the lineage over",
+                verified.codename_root(),
+                current.codename_root()
             )));
         }
         let version = verified.version();
@@ -81,10 +95,13 @@ impl Services {
             let current = self.current_keyring()?;
             let effects = effects(current.as_ref().map(|k| k.keyring()), verified.keyring());
             let current_version = current.as_ref().map(|k| k.version());
-            match self
-                .store
-                .publish_keyring(&stored, current_version, &effects, &entry)?
-            {
+            match self.store.publish_keyring(
+                &stored,
+                self.root_key.as_bytes(),
+                current_version,
+                &effects,
+                &entry,
+            )? {
                 Published::Accepted => {
                     tracing::info!(version, "keyring published");
                     return Ok(version);
@@ -96,6 +113,7 @@ impl Services {
                     });
                 }
                 Published::Raced => continue,
+                Published::RootChanged => return Err(ServiceError::UnknownRoot),
             }
         }
         Err(ServiceError::Internal(

@@ -413,7 +413,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        signed.verify(&self.root()).map_err(|e| {
+        self.verify_stored(&signed).map_err(|e| {
             ServiceError::Internal(format!(
                 "stored keyring version {version} does not verify: {e}"
             ))

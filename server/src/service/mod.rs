@@ -6,6 +6,7 @@ mod ack;
 mod auth;
 mod cases;
 mod collab;
+mod handover;
 mod keyring;
 pub mod log;
 pub mod pow;
@@ -84,6 +85,12 @@ pub enum ServiceError {
     BadWebManifestSignature,
     #[error("a web manifest signed at {offered} is not newer than the one signed at {latest}")]
     StaleWebManifest { offered: i64, latest: i64 },
+    #[error("the root handover's signatures do not verify: {0}")]
+    BadHandover(String),
+    #[error("the handover is from a root that is not the one in force")]
+    HandoverNotFromCurrentRoot { current: Fingerprint },
+    #[error("the handover names a root this foundation had before")]
+    HandoverToOldRoot,
     #[error("not an age file: {0}")]
     NotAge(String),
     #[error("larger than the limit of {limit} bytes")]
@@ -209,8 +216,38 @@ impl Services {
         }
     }
     /// The fingerprint keyrings must be signed under.
-    fn root(&self) -> Fingerprint {
-        Fingerprint::of(&self.root_key)
+    /// The root whose signature a new keyring or manifest needs: the configured root, moved
+    /// on by every handover the store holds.
+    fn root_in_force(&self) -> Result<ed25519_dalek::VerifyingKey> {
+        let key = match self.store.root_handovers()?.last() {
+            Some(h) => h.to,
+            None => return Ok(self.root_key),
+        };
+        ed25519_dalek::VerifyingKey::from_bytes(&key)
+            .map_err(|_| ServiceError::Internal("a stored root handover names a bad key".into()))
+    }
+
+    /// Re-verifies a keyring this server stored: it must be signed by one of this
+    /// foundation's roots (the configured one or one a handover named), and verify.
+    fn verify_stored(
+        &self,
+        signed: &SignedKeyring,
+    ) -> std::result::Result<VerifiedKeyring, amanat_protocol::Error> {
+        let ours = signed.root_key == *self.root_key.as_bytes()
+            || self
+                .store
+                .root_handovers()
+                .map_err(|e| amanat_protocol::Error::Io(std::io::Error::other(e.to_string())))?
+                .iter()
+                .any(|h| h.to == signed.root_key);
+        let root = if ours {
+            ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key)
+                .map(|k| Fingerprint::of(&k))
+                .unwrap_or(Fingerprint::of(&self.root_key))
+        } else {
+            Fingerprint::of(&self.root_key)
+        };
+        signed.verify(&root)
     }
 
     pub fn max_document_bytes(&self) -> u64 {
@@ -250,7 +287,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        signed.verify(&self.root()).map(Some).map_err(|e| {
+        self.verify_stored(&signed).map(Some).map_err(|e| {
             ServiceError::Internal(format!(
                 "stored keyring version {} does not verify: {e}",
                 stored.version

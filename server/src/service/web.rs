@@ -11,7 +11,7 @@ use crate::domain::WebManifestPublished;
 impl Services {
     /// Logs a root-signed manifest newer than the last; returns the entry's receipt.
     pub fn publish_web_manifest(&self, sig: ManifestSignature) -> Result<String> {
-        sig.verify(&self.root_key)
+        sig.verify(&self.root_in_force()?)
             .map_err(|_| ServiceError::BadWebManifestSignature)?;
         let entry = Entry::WebManifestPublished(sig.clone()).encode();
         match self.store.publish_web_manifest(&sig, &entry, now())? {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::schema::{
     cases, challenges, documents, grants, keyrings, log_checkpoints, log_entries, log_nodes,
-    sessions, staff_actions, web_manifests,
+    root_handovers, sessions, staff_actions, web_manifests,
 };
 use crate::domain::{
     CaseChange, CaseRecord, DocumentRecord, LastChange, StaffActionRecord, StoredKeyring,
@@ -33,6 +33,36 @@ pub struct WebManifestRow {
     pub signature: Vec<u8>,
     pub log_index: i64,
     pub received_at: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = root_handovers)]
+pub struct RootHandoverRow {
+    pub log_index: i64,
+    pub from_key: Vec<u8>,
+    pub to_key: Vec<u8>,
+    pub signed_at: i64,
+    pub from_signature: Vec<u8>,
+    pub to_signature: Vec<u8>,
+    pub received_at: i64,
+}
+
+impl TryFrom<RootHandoverRow> for amanat_protocol::handover::Handover {
+    type Error = StoreError;
+    fn try_from(r: RootHandoverRow) -> Result<Self, StoreError> {
+        let sig = |v: &[u8]| -> Result<[u8; 64], StoreError> {
+            v.try_into().map_err(|_| {
+                StoreError::corrupt("root handover", format!("a {}-byte signature", v.len()))
+            })
+        };
+        Ok(Self {
+            from: bytes32("root handover", &r.from_key)?,
+            to: bytes32("root handover", &r.to_key)?,
+            signed_at: r.signed_at,
+            from_signature: sig(&r.from_signature)?,
+            to_signature: sig(&r.to_signature)?,
+        })
+    }
 }
 
 #[derive(Queryable, Selectable, Insertable)]

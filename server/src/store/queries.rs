@@ -209,6 +209,7 @@ impl Store {
     pub fn publish_keyring(
         &self,
         k: &StoredKeyring,
+        configured_root: &[u8; 32],
         expected_current: Option<u64>,
         effects: &KeyringEffects,
         log_entry: &[u8],
@@ -228,6 +229,9 @@ impl Store {
             .collect();
         let keep_grants: Vec<&str> = effects.keep_grants_of.iter().map(StaffId::as_str).collect();
         self.write(KeyringLock::Exclusive, |c| {
+            if super::handover::root_in_force(c, configured_root)? != k.root_key {
+                return Ok(Published::RootChanged);
+            }
             let current = current_version(c)?;
             if let Some(current) = current
                 && current >= k.version

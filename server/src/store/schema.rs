@@ -130,7 +130,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    root_handovers (log_index) {
+        log_index -> BigInt,
+        from_key -> Binary,
+        to_key -> Binary,
+        signed_at -> BigInt,
+        from_signature -> Binary,
+        to_signature -> Binary,
+        received_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    root_handovers,
     log_cosignatures,
     web_manifests,
     keyrings,
