@@ -114,6 +114,10 @@ pub struct SubmitArgs {
     /// Print no progress (bars, rates, retries) on standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// When the foundation's keyring asks for witness cosignatures, wait this long after the
+    /// last document for the witnesses to vouch for the receipts (they cosign within seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub witness_wait: u64,
     /// Add documents to your existing case: read the codename from standard input (never
     /// from the command line, where it would stay in the shell's history).
     #[arg(long)]

@@ -279,7 +279,11 @@ fn rotation(backend: Backend) {
     let stranger = Foundation::new();
     let o = inbox(&server, &stranger.fingerprint, &codename);
     assert!(!o.status.success());
-    assert!(text(&o).contains("no root handover"), "{}", text(&o));
+    assert!(
+        text(&o).contains("not by the pinned root") && text(&o).contains("no root handover"),
+        "{}",
+        text(&o)
+    );
 
     // Auditors pinned to either root verify the whole log, handover included.
     for root in [&old_fp, &new_fp] {

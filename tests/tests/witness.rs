@@ -77,8 +77,14 @@ fn args(server: &Server, foundation: &Foundation) -> Vec<String> {
     ]
 }
 
-/// Submits a case and returns its receipts (copied out of the complainant's HOME).
-fn submit(server: &Server, foundation: &Foundation, keep: &Cli) -> Vec<String> {
+/// Submits a case and returns its receipts (copied out of the complainant's HOME) and what
+/// `amanat submit` printed.
+fn submit(
+    server: &Server,
+    foundation: &Foundation,
+    keep: &Cli,
+    extra: &[&str],
+) -> (Vec<String>, String) {
     let c = Cli::new();
     let form = serde_json::json!({"version": 1, "language": "en",
         "identity": {"surname": privacy::canary("Witness"), "given_name": "Dina"}});
@@ -86,7 +92,9 @@ fn submit(server: &Server, foundation: &Foundation, keep: &Cli) -> Vec<String> {
     let mut a = vec!["submit".to_owned()];
     a.extend(args(server, foundation));
     a.extend(["--form", "appeal.json", "--receipt", "receipts"].map(String::from));
-    parse_submit(&c.ok(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    a.extend(extra.iter().map(|s| s.to_string()));
+    let stdout = c.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    parse_submit(&stdout);
     let mut out = Vec::new();
     for e in std::fs::read_dir(c.path("receipts")).unwrap() {
         let p = e.unwrap().path();
@@ -98,7 +106,7 @@ fn submit(server: &Server, foundation: &Foundation, keep: &Cli) -> Vec<String> {
         std::fs::copy(&p, &to).unwrap();
         out.push(to.display().to_string());
     }
-    out
+    (out, stdout)
 }
 
 fn verify(auditor: &Cli, receipt: &str, tail: &[String]) -> Output {
@@ -140,7 +148,11 @@ fn receipts_need_the_witness_and_a_forked_log_loses_it() {
     foundation.publish(&server);
     let auditor = Cli::new();
     // A receipt from before any witness: nothing cosigned it.
-    let early = submit(&server, &foundation, &auditor);
+    let (early, said) = submit(&server, &foundation, &auditor, &[]);
+    assert!(
+        !said.contains("WITNESSED"),
+        "no witness was asked for yet: {said}"
+    );
 
     let log_vkey = NoteVerifier::new(
         &server.log_origin,
@@ -201,6 +213,13 @@ fn receipts_need_the_witness_and_a_forked_log_loses_it() {
         "{}",
         text(&out)
     );
+    // A complainant who submits now waits for the witness and is told it vouched.
+    let (_, said) = submit(&server, &foundation, &auditor, &[]);
+    assert!(
+        said.contains("Witnessed:") && said.contains("cosigned by witness.partner.example"),
+        "{said}"
+    );
+    let cp = cosigned_checkpoint(&server, "witness.partner.example");
     let cosigned_size: u64 = cp.lines().nth(1).unwrap().parse().unwrap();
 
     // The operator rewrites one old entry: the server signs another root for the same size.
@@ -210,7 +229,12 @@ fn receipts_need_the_witness_and_a_forked_log_loses_it() {
     let last = entries[1].len() - 1;
     entries[1][last] ^= 1;
     db.rewrite(&entries);
-    let late = submit(&server, &foundation, &auditor);
+    let (late, said) = submit(&server, &foundation, &auditor, &["--witness-wait", "5"]);
+    // The complainant is told the witness has not vouched, and which is missing.
+    assert!(
+        said.contains("NOT YET WITNESSED") && said.contains("missing: witness.partner.example"),
+        "{said}"
+    );
     // The witness is offered the forked tree and refuses it, loudly.
     let deadline = Instant::now() + Duration::from_secs(60);
     while !witness.stderr().contains("refused a checkpoint") {

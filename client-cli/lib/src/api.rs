@@ -167,11 +167,9 @@ impl Api {
             return Ok(pin.accept(&signed)?);
         }
         let chain = self.root_handovers()?;
-        pin.accept_following(&signed, &chain).map_err(|e| match e {
-            amanat_protocol::Error::UnknownRoot { .. } => Error::new(format!("{e}"))
-                .hint("no root handover the server lists leads from your root to it: this server does not speak for your foundation, or your fingerprint is wrong"),
-            other => other.into(),
-        })
+        // An unknown root keeps the library's usual warning ("Do not send anything; …"):
+        // no handover the server lists leads from the pinned root to the one that signed.
+        Ok(pin.accept_following(&signed, &chain)?)
     }
 
     /// The root's handovers, oldest first, as the server lists them (unchecked).

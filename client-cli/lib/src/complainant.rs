@@ -36,6 +36,8 @@ pub enum Event<'a> {
     NoLog,
     /// One document is stored, its receipt verified (when there is a log).
     Sent(&'a DocumentInfo),
+    /// Every document is sent: whether the keyring's witnesses vouch for the receipts yet.
+    Witnessing(&'a receipt::Witnessing),
 }
 
 /// Receives [`Event`]s; a closure will do.
@@ -72,6 +74,29 @@ impl Foundation {
 pub struct Submitted {
     pub case_id: CaseId,
     pub documents: Vec<DocumentInfo>,
+    pub witnessing: receipt::Witnessing,
+}
+
+/// Waits (up to `settings.witness_wait`) for the witnesses the keyring asks for to vouch for
+/// the receipts just checked, and says how it went.
+fn witness(
+    api: &Api,
+    keyring: &VerifiedKeyring,
+    documents: &[DocumentInfo],
+    settings: &upload::Settings,
+    events: &mut dyn Events,
+) -> Result<receipt::Witnessing> {
+    let Ok(verifier) = receipt::log_verifier(keyring) else {
+        return Ok(receipt::Witnessing::NotAsked);
+    };
+    let receipts = documents
+        .iter()
+        .filter_map(|d| d.receipt.as_deref())
+        .map(|t| receipt::verify(t, &verifier))
+        .collect::<Result<Vec<_>>>()?;
+    let w = receipt::await_witnesses(api, keyring, &receipts, settings.witness_wait)?;
+    events.event(Event::Witnessing(&w));
+    Ok(w)
 }
 
 /// The whole submission: keyring, a new codename, the case, every document and its receipt.
@@ -116,7 +141,12 @@ pub fn submit(
         settings,
         events,
     )?;
-    Ok(Submitted { case_id, documents })
+    let witnessing = witness(&api, &keyring, &documents, settings, events)?;
+    Ok(Submitted {
+        case_id,
+        documents,
+        witnessing,
+    })
 }
 
 /// Adds documents to the case a codename stands for (e.g. the power of attorney, weeks
@@ -149,9 +179,11 @@ pub fn add_to_case(
         settings,
         events,
     )?;
+    let witnessing = witness(&api, &keyring, &documents, settings, events)?;
     Ok(Submitted {
         case_id: me.case_id,
         documents,
+        witnessing,
     })
 }
 

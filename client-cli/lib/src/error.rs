@@ -43,7 +43,7 @@ impl From<amanat_protocol::Error> for Error {
         use amanat_protocol::Error as E;
         let hint = match &e {
             E::UnknownRoot { .. } => Some(
-                "the server offered keys that the foundation's root did not sign. Do not send anything; check the fingerprint you were given, and tell the foundation through another channel",
+                "the server offered keys that the foundation's root did not sign, and no root handover leads from it to the root that did. Do not send anything; check the fingerprint you were given, and tell the foundation through another channel",
             ),
             E::BadKeyringSignature => Some(
                 "someone altered the foundation's keyring. Do not send anything; tell the foundation through another channel",

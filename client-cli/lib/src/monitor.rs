@@ -85,6 +85,17 @@ pub struct Report {
     /// Entries that are in the log but should not be (a bad signature, a verdict by
     /// someone who was not a reviewer, …). The log is still consistent; these are alerts.
     pub problems: Vec<String>,
+    /// Who cosigned the checkpoint this run ended at, against the keyring's witnesses and
+    /// threshold. A fresh checkpoint may not be cosigned yet: alert on it staying short.
+    pub witnesses: WitnessReport,
+}
+
+/// The cosignatures on the latest checkpoint.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct WitnessReport {
+    pub threshold: usize,
+    pub cosigned: Vec<String>,
+    pub missing: Vec<String>,
 }
 
 /// A log that contradicts what this monitor verified before, with the evidence kept.
@@ -225,6 +236,14 @@ pub fn follow(api: &Api, root: Fingerprint, min_version: u64, dir: &Path) -> Res
         staff_actions: 0,
         events: Vec::new(),
         problems: Vec::new(),
+        witnesses: {
+            let w = crate::receipt::witnessed(&current, &text)?;
+            WitnessReport {
+                threshold: w.threshold,
+                cosigned: w.cosigned,
+                missing: w.missing,
+            }
+        },
     };
     for bundle in Tile::bundles(from, latest.size) {
         let limit = bundle.width * (2 + MAX_ENTRY as u64);

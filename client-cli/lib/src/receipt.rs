@@ -2,12 +2,17 @@
 //! each one against the root-vouched log key and against what this client itself sent, never
 //! against what the server says it stored.
 
+use std::time::{Duration, Instant};
+
 use amanat_protocol::keyring::VerifiedKeyring;
+use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
 use amanat_protocol::log::entry::{DocumentReceived, Entry};
+use amanat_protocol::log::merkle;
 use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::log::receipt::{Receipt, Verified};
 use amanat_protocol::wire::DocumentInfo;
 
+use crate::api::Api;
 use crate::error::{Error, Result};
 
 /// The log key the root-signed keyring names.
@@ -104,4 +109,79 @@ pub fn check_document(
         );
     }
     Ok(verified)
+}
+
+/// Proves that `newer` extends `older` (or refuses loudly).
+pub fn check_extends(api: &Api, older: &Checkpoint, newer: &Checkpoint) -> Result<()> {
+    if newer.size < older.size {
+        return Err(Error::new(format!(
+            "LOG INTEGRITY FAILURE: the log was TRUNCATED: it now has {} entries, but it signed a checkpoint of {} before",
+            newer.size, older.size
+        )));
+    }
+    let proof = api.log_consistency(older.size, newer.size)?;
+    merkle::verify_consistency(older.size, newer.size, &proof, &older.root, &newer.root).map_err(|e| {
+        Error::new(format!(
+            "LOG INTEGRITY FAILURE: the log was REWRITTEN or FORKED: the checkpoint of {} entries is not a prefix of the checkpoint of {} ({e})",
+            older.size, newer.size
+        ))
+    })
+}
+
+/// Whether the receipts a client just got are vouched for by enough witnesses.
+#[derive(Debug, Clone)]
+pub enum Witnessing {
+    /// The keyring names no threshold; nothing to wait for.
+    NotAsked,
+    /// A checkpoint of `size` entries that extends every receipt's checkpoint (proved) carries
+    /// enough cosignatures.
+    Witnessed { size: u64, witnessed: Witnessed },
+    /// None did within the wait; `latest` is what the newest checkpoint had.
+    NotYet { latest: Witnessed },
+}
+
+/// After an upload: waits up to `wait` for a checkpoint that the keyring's witnesses cosigned
+/// (at least its threshold of them) and that extends every receipt's checkpoint, proving the
+/// extension. Witnesses cosign asynchronously, a second or so after each append, so a
+/// receipt's own checkpoint is rarely cosigned yet; a later consistent one vouches for it, as
+/// in `amanat audit verify`. A cosignature that does not verify, or a later checkpoint that
+/// does not extend a receipt's, is an error, not a wait.
+pub fn await_witnesses(
+    api: &Api,
+    keyring: &VerifiedKeyring,
+    receipts: &[Verified],
+    wait: Duration,
+) -> Result<Witnessing> {
+    if keyring.keyring().witness_threshold == 0 || receipts.is_empty() {
+        return Ok(Witnessing::NotAsked);
+    }
+    let verifier = log_verifier(keyring)?;
+    let needed = receipts
+        .iter()
+        .map(|r| r.checkpoint.size)
+        .max()
+        .unwrap_or(0);
+    let deadline = Instant::now() + wait;
+    loop {
+        let text = api.log_checkpoint_text()?;
+        let latest = SignedCheckpoint(text.clone()).verify(&verifier).map_err(|e| {
+            Error::new(format!(
+                "LOG INTEGRITY FAILURE: the server's checkpoint is not validly signed by the log: {e}"
+            ))
+        })?;
+        let w = witnessed(keyring, &text)?;
+        if latest.size >= needed && w.enough() {
+            for r in receipts {
+                check_extends(api, &r.checkpoint, &latest)?;
+            }
+            return Ok(Witnessing::Witnessed {
+                size: latest.size,
+                witnessed: w,
+            });
+        }
+        if Instant::now() >= deadline {
+            return Ok(Witnessing::NotYet { latest: w });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }

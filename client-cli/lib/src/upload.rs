@@ -43,6 +43,9 @@ pub struct Settings {
     pub resume_dir: Option<PathBuf>,
     /// Who hears about progress and retries.
     pub report: Reporter,
+    /// How long to wait, after the last document, for the keyring's witnesses to cosign a
+    /// checkpoint that covers the receipts (when the keyring asks for any).
+    pub witness_wait: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
         Settings {
             resume_dir: None,
             report: progress::silent(),
+            witness_wait: std::time::Duration::from_secs(30),
         }
     }
 }

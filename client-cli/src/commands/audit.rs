@@ -199,21 +199,8 @@ fn latest_checkpoint(api: &Api, verifier: &NoteVerifier) -> Result<Checkpoint> {
     })
 }
 
-/// Proves that `newer` extends `older` (or refuses loudly).
 fn check_extends(api: &Api, older: &Checkpoint, newer: &Checkpoint) -> Result<()> {
-    if newer.size < older.size {
-        return Err(CliError::new(format!(
-            "LOG INTEGRITY FAILURE: the log was TRUNCATED: it now has {} entries, but it signed a checkpoint of {} before",
-            newer.size, older.size
-        )));
-    }
-    let proof = api.log_consistency(older.size, newer.size)?;
-    merkle::verify_consistency(older.size, newer.size, &proof, &older.root, &newer.root).map_err(|e| {
-        CliError::new(format!(
-            "LOG INTEGRITY FAILURE: the log was REWRITTEN or FORKED: the checkpoint of {} entries is not a prefix of the checkpoint of {} ({e})",
-            older.size, newer.size
-        ))
-    })
+    amanat_client::receipt::check_extends(api, older, newer)
 }
 
 pub fn describe(e: &Entry) -> String {
@@ -996,6 +983,24 @@ fn monitor(api: &Api, root: Fingerprint, min_version: u64, state: &Path, json: b
                             &case_commitment[..12.min(case_commitment.len())]
                         ),
                     }
+                }
+                let w = &r.witnesses;
+                if w.threshold > 0 || !w.cosigned.is_empty() {
+                    println!(
+                        "  witnesses on the latest checkpoint: {} of the {} the keyring asks for{}{}",
+                        w.cosigned.len(),
+                        w.threshold,
+                        if w.cosigned.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (cosigned by {})", w.cosigned.join(", "))
+                        },
+                        if w.missing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; not cosigned by {}", w.missing.join(", "))
+                        }
+                    );
                 }
                 for p in &r.problems {
                     println!("PROBLEM: {p}");

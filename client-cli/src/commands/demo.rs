@@ -204,6 +204,7 @@ fn journey(
         &amanat_client::upload::Settings {
             resume_dir: None,
             report: crate::progress::terminal(false),
+            ..Default::default()
         },
     )?;
 

@@ -4,6 +4,7 @@
 
 use amanat_client::complainant::{self, Event, Foundation, Submitted};
 use amanat_client::document::{self, Outgoing};
+use amanat_client::receipt::Witnessing;
 use amanat_client::upload;
 use amanat_protocol::codename::Codename;
 use amanat_protocol::ids::CaseId;
@@ -43,6 +44,7 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
     let settings = upload::Settings {
         resume_dir: args.resume_dir.clone(),
         report: crate::progress::terminal(args.quiet),
+        witness_wait: std::time::Duration::from_secs(args.witness_wait),
     };
     let done = match codename {
         Some(c) => add_to_case(&foundation, &c, docs, &settings)?,
@@ -126,6 +128,17 @@ pub fn show(event: Event<'_>) {
             info.kind,
             format_bytes(info.length),
             &amanat_protocol::encoding::hex(&info.sha256)[..16]
+        ),
+        Event::Witnessing(Witnessing::NotAsked) => {}
+        Event::Witnessing(Witnessing::Witnessed { size, witnessed }) => println!(
+            "Witnessed: the log's checkpoint of {size} entries, which contains every receipt above (consistency proved), is {}.",
+            witnessed.describe()
+        ),
+        Event::Witnessing(Witnessing::NotYet { latest }) => println!(
+            "NOT YET WITNESSED: the foundation asks for {} witness cosignature(s) on the log, and none of the checkpoints seen so far that contain your receipts has them ({}; missing: {}). Your documents are stored; check a saved receipt later with `amanat audit verify`, and tell the foundation if this persists.",
+            latest.threshold,
+            latest.describe(),
+            latest.missing.join(", ")
         ),
     }
 }
