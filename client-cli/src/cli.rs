@@ -30,6 +30,12 @@ pub enum Command {
         after_help = "Example:\n  amanat inbox --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-3M0A-…\n\nYou type the codename; it is not shown and never stored. Replies are shown, not saved,\nunless you pass --save DIR."
     )]
     Inbox(InboxArgs),
+    /// Withdraw your case: delete it, its documents and the foundation's replies from the
+    /// server for good (complainants).
+    #[command(
+        after_help = "Example:\n  amanat withdraw --server https://127.0.0.1:8443 --server-cert 3f9a… --root 7ZQK-3M0A-…\n\nYou type the codename, then WITHDRAW to confirm. Reviewers who already downloaded your\ndocuments keep those copies; the public log keeps only hashes and a record of the deletion."
+    )]
+    Withdraw(WithdrawArgs),
     /// Practise your codename: checks that it is well-formed, without contacting anyone.
     #[command(subcommand)]
     Codename(CodenameCommand),
@@ -136,6 +142,20 @@ pub struct InboxArgs {
     /// Also save the replies into this folder (otherwise nothing is written).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WithdrawArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Read the codename from standard input instead of a hidden prompt (for scripts; needs --yes).
+    #[arg(long)]
+    pub codename_stdin: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -299,6 +319,17 @@ pub enum StaffCommand {
         /// The case version you saw (from `staff cases`); default: the current one.
         #[arg(long)]
         version: Option<i64>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Put a legal hold on a case, so the retention rules never delete it (or --release it).
+    #[command(
+        after_help = "Example:\n  amanat staff hold 0b6e3c1a-…\n  amanat staff hold 0b6e3c1a-… --release\n\nThe hold and who put it on are in the case's activity and the public log. A complainant\ncan still withdraw their own case."
+    )]
+    Hold {
+        case: String,
+        #[arg(long)]
+        release: bool,
         #[command(flatten)]
         session: SessionArgs,
     },

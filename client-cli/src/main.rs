@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<()> {
             let codename = commands::codename::read_codename(args.codename_stdin)?;
             commands::inbox::run(&foundation, codename, args.save.as_deref())
         }
+        Command::Withdraw(args) => commands::inbox::withdraw(&args),
         Command::Codename(CodenameCommand::Check { stdin }) => commands::codename::check(stdin),
         Command::Staff(StaffCli::Core(cmd)) => commands::staff::run(&cmd),
         Command::Staff(StaffCli::Report(args)) => commands::report::run_args(&args),

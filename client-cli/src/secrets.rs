@@ -77,3 +77,15 @@ pub fn prompt(label: &str) -> Result<SecretString> {
                 .hint("in scripts, use --passphrase-file FILE or the AMANAT_PASSPHRASE variable")
         })
 }
+
+/// Asks a question on the terminal and reads one visible line (a confirmation, never a secret).
+pub fn prompt_line(label: &str) -> Result<String> {
+    use std::io::Write;
+    eprint!("{label}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::new(format!("cannot read from the terminal: {e}")))?;
+    Ok(line)
+}

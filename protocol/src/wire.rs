@@ -327,6 +327,21 @@ pub struct WebManifestLogged {
     pub receipt: String,
 }
 
+/// `POST /v1/me/withdraw`: the complainant confirms which case to delete (their session's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdraw {
+    pub case_id: CaseId,
+}
+
+/// The answer: the receipt of the `07` entry that records the deletion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    pub receipt: String,
+    /// How many documents (and their ciphertext) were deleted.
+    pub documents: u64,
+}
+
 /// `POST /v1/root/handover`: the receipt of the `06` entry that logged the handover.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoverLogged {
@@ -368,6 +383,14 @@ pub struct SetAssignee {
     pub version: i64,
 }
 
+/// `POST /v1/cases/{case}/hold`: put a legal hold on the case (retention rules never delete
+/// it while held) or lift it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetHold {
+    pub hold: bool,
+}
+
 /// `PUT /v1/cases/{case}/grants/{staff}`: the case identity wrapped for another reviewer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -387,10 +410,12 @@ pub enum StaffActionKind {
     Reply,
     Share,
     Acknowledge,
+    /// A legal hold put on or lifted (the detail says which).
+    Hold,
 }
 
 impl StaffActionKind {
-    pub const ALL: [StaffActionKind; 7] = [
+    pub const ALL: [StaffActionKind; 8] = [
         StaffActionKind::Open,
         StaffActionKind::Assign,
         StaffActionKind::Status,
@@ -398,6 +423,7 @@ impl StaffActionKind {
         StaffActionKind::Reply,
         StaffActionKind::Share,
         StaffActionKind::Acknowledge,
+        StaffActionKind::Hold,
     ];
 
     pub fn code(&self) -> u8 {
@@ -409,6 +435,7 @@ impl StaffActionKind {
             StaffActionKind::Reply => 5,
             StaffActionKind::Share => 6,
             StaffActionKind::Acknowledge => 7,
+            StaffActionKind::Hold => 8,
         }
     }
 

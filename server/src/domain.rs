@@ -208,3 +208,23 @@ pub enum CaseUpdated {
         last: Option<LastChange>,
     },
 }
+
+/// A case a retention rule reaches: it has the rule's status and no activity since the
+/// rule's cutoff. `held` cases are listed but never deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetentionCandidate {
+    pub case: CaseId,
+    pub status: CaseStatus,
+    /// The latest of: received, a document or reply stored, a staff action.
+    pub last_activity: i64,
+    pub documents: u64,
+    pub held: bool,
+}
+
+/// What a deletion removed: the log entry that records it, and the blobs that are now
+/// referenced by nothing (to be removed from the blob store).
+pub struct Deleted {
+    pub logged: LoggedEntry,
+    pub documents: u64,
+    pub unreferenced: Vec<[u8; 32]>,
+}

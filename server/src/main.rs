@@ -92,6 +92,22 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Apply the foundation's retention rules: list (by default) or delete (--apply) the cases
+    /// with a status and no activity for a number of days. Cases under a legal hold
+    /// (`amanat staff hold`) are listed and kept. Safe to run while the server serves.
+    #[command(
+        after_help = "Examples:\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365 --apply\n\nA rule is STATUS:DAYS (new, in-review, needs-info, complete, included, rejected, closed,\nor any). Each deletion is logged (entry 07) and removes the case's documents, replies,\nnotes and grants. Without --apply nothing changes."
+    )]
+    Retention {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// STATUS:DAYS, e.g. closed:730 (repeat for each rule).
+        #[arg(long = "rule", value_name = "STATUS:DAYS", required = true)]
+        rules: Vec<String>,
+        /// Delete the listed cases (without it: a dry run).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Ask a running server for /v1/health over TLS, trusting only the pinned certificate.
     Healthcheck {
         /// e.g. https://127.0.0.1:8443
@@ -143,6 +159,11 @@ fn main() -> ExitCode {
             database_url,
         } => restore(&from, &data, database_url.as_deref()),
         Command::Verify { config } => verify(config),
+        Command::Retention {
+            config,
+            rules,
+            apply,
+        } => retention(config, &rules, apply),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -283,6 +304,70 @@ fn restore(from: &std::path::Path, data: &std::path::Path, database_url: Option<
         "Serve it with: amanat-server serve --config {}",
         r.config_path.display()
     );
+    Ok(())
+}
+
+fn parse_rule(text: &str) -> Result<amanat_server::service::RetentionRule> {
+    let bad = || {
+        format!(
+            "--rule {text:?} is not STATUS:DAYS, e.g. closed:730 (statuses: new, in-review, needs-info, complete, included, rejected, closed, any)"
+        )
+    };
+    let (status, days) = text.split_once(':').ok_or_else(bad)?;
+    let status = match status.trim() {
+        "any" => None,
+        s => Some(s.parse().map_err(|_| bad())?),
+    };
+    let after_days = days.trim().parse().map_err(|_| bad())?;
+    Ok(amanat_server::service::RetentionRule { status, after_days })
+}
+
+fn retention(file: Option<PathBuf>, rules: &[String], apply: bool) -> Result {
+    let rules = rules
+        .iter()
+        .map(|r| parse_rule(r))
+        .collect::<Result<Vec<_>>>()?;
+    let config = load_config(file)?;
+    let services = amanat_server::offline_services(&config)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let run = services.retention(&rules, now, apply)?;
+    if run.candidates.is_empty() {
+        println!("No case is reached by these rules.");
+        return Ok(());
+    }
+    for c in &run.candidates {
+        let what = if c.held {
+            "kept: legal hold"
+        } else if run.deleted.contains(&c.case) {
+            "deleted"
+        } else if apply {
+            "kept: changed meanwhile"
+        } else {
+            "would be deleted"
+        };
+        println!(
+            "{}  {:<10}  last activity {}  {} document(s)  {what}",
+            c.case,
+            c.status,
+            amanat_protocol::time::utc_minute(c.last_activity),
+            c.documents
+        );
+    }
+    let held = run.candidates.iter().filter(|c| c.held).count();
+    if apply {
+        println!(
+            "Deleted {} case(s); {held} kept under a legal hold. Each deletion is in the log (entry 07).",
+            run.deleted.len()
+        );
+    } else {
+        println!(
+            "Dry run: {} case(s) would be deleted, {held} kept under a legal hold. Run again with --apply to delete them.",
+            run.candidates.len() - held
+        );
+    }
     Ok(())
 }
 

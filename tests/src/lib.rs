@@ -451,6 +451,26 @@ impl Cli {
         self.cmd().args(args).output().unwrap()
     }
 
+    /// Runs with `stdin` written to standard input; returns the output, whatever the status.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Runs and panics with both streams if the command fails.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

@@ -504,6 +504,48 @@ fn catalogue() -> Vec<Hostile> {
     ));
     t.push(h(
         "not yours",
+        "a complainant withdrawing another case",
+        400,
+        "bad_request",
+        |c| {
+            c.json(
+                "POST",
+                "/v1/me/withdraw",
+                Some(&c.tok_a),
+                &format!("{{\"case_id\":\"{}\"}}", c.case_b),
+            )
+        },
+    ));
+    t.push(h(
+        "not yours",
+        "a staff session withdrawing a case",
+        404,
+        "not_found",
+        |c| {
+            c.json(
+                "POST",
+                "/v1/me/withdraw",
+                Some(&c.alice),
+                &format!("{{\"case_id\":\"{}\"}}", c.case_a),
+            )
+        },
+    ));
+    t.push(h(
+        "not yours",
+        "a legal hold by a reviewer without a grant",
+        404,
+        "not_found",
+        |c| {
+            c.json(
+                "POST",
+                &format!("/v1/cases/{}/hold", c.case_a),
+                Some(&c.carol),
+                "{\"hold\":true}",
+            )
+        },
+    ));
+    t.push(h(
+        "not yours",
         "a staff session on /v1/me",
         404,
         "not_found",

@@ -4,8 +4,7 @@
 //! the old root signs nothing more; auditors pinned to either root verify the whole log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use amanat_tests::{Backend, Cli, Foundation, Server, parse_submit, privacy};
 use serde_json::Value;
@@ -22,21 +21,7 @@ fn srv(server: &Server, root: &str) -> Vec<String> {
 }
 
 fn with_stdin(cli: &Cli, args: &[String], stdin: &str) -> Output {
-    let mut child = cli
-        .cmd()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    cli.run_with_stdin(&strs(args), stdin)
 }
 
 fn text(o: &Output) -> String {

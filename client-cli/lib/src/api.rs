@@ -407,10 +407,31 @@ impl Api {
         self.json(self.http.get(self.url("/v1/me")))
     }
 
+    /// Deletes the signed-in complainant's case (`case` must be it).
+    pub fn withdraw(&self, case: CaseId) -> Result<amanat_protocol::wire::Withdrawn, Failure> {
+        self.json(
+            self.http
+                .post(self.url("/v1/me/withdraw"))
+                .json(&amanat_protocol::wire::Withdraw { case_id: case }),
+        )
+    }
+
     pub fn set_status(&self, case: CaseId, body: &SetStatus) -> Result<CaseSummary, Failure> {
         self.json(
             self.http
                 .post(self.url(&format!("/v1/cases/{case}/status")))
+                .json(body),
+        )
+    }
+
+    pub fn set_hold(
+        &self,
+        case: CaseId,
+        body: &amanat_protocol::wire::SetHold,
+    ) -> Result<amanat_protocol::wire::SetHold, Failure> {
+        self.json(
+            self.http
+                .post(self.url(&format!("/v1/cases/{case}/hold")))
                 .json(body),
         )
     }

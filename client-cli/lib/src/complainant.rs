@@ -356,3 +356,56 @@ pub fn inbox(api: &Api, keys: &CaseKeys) -> Result<Inbox> {
     }
     Ok(Inbox { case, replies })
 }
+
+/// A withdrawn case, as the server's receipt records it.
+pub struct Withdrawal {
+    pub case_id: CaseId,
+    pub documents: u64,
+    /// The `07` entry's receipt, checked against the log key and this case's commitment
+    /// (absent only when the keyring names no log).
+    pub receipt: Option<String>,
+    pub index: Option<u64>,
+}
+
+/// Signs in with the codename and deletes the case from the server: its documents, replies,
+/// notes and grants. `confirm` sees the case first and must return `true` to go on (nothing
+/// is deleted otherwise: `Ok(None)`). The receipt must record exactly this case's deletion.
+pub fn withdraw(
+    foundation: &Foundation,
+    codename: &Codename,
+    confirm: &mut dyn FnMut(&MyCase) -> bool,
+    events: &mut dyn Events,
+) -> Result<Option<Withdrawal>> {
+    let (api, keys, keyring) = sign_in(foundation, codename, events)?;
+    let me = api.me()?;
+    if !confirm(&me) {
+        return Ok(None);
+    }
+    let done = api.withdraw(me.case_id)?;
+    let mut index = None;
+    if let Some(log) = &keyring.keyring().log {
+        let verified = receipt::verify(&done.receipt, &log.verifier()?)?;
+        let commitment = keys.commitment(&me.case_id)?;
+        match verified.entry {
+            amanat_protocol::log::entry::Entry::CaseDeleted {
+                case,
+                reason: amanat_protocol::log::entry::DeletionReason::Withdrawn,
+                ..
+            } if case == commitment => index = Some(verified.index),
+            _ => {
+                return Err(Error::new(
+                    "the server's receipt does not record the withdrawal of this case",
+                )
+                .hint(
+                    "the server may be misbehaving; tell the foundation through another channel",
+                ));
+            }
+        }
+    }
+    Ok(Some(Withdrawal {
+        case_id: me.case_id,
+        documents: done.documents,
+        receipt: Some(done.receipt),
+        index,
+    }))
+}

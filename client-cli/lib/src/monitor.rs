@@ -57,6 +57,12 @@ pub enum Event {
         sha256: String,
         signed_at: i64,
     },
+    /// A case's data was deleted from the server (the log keeps its hashes).
+    CaseDeleted {
+        index: u64,
+        reason: String,
+        case_commitment: String,
+    },
     /// The root handed the foundation to a new root (both signed); later keyrings and
     /// manifests are the new root's.
     RootHandover {
@@ -410,6 +416,11 @@ fn account(
                 }
             }
         }
+        Entry::CaseDeleted { case, reason, .. } => report.events.push(Event::CaseDeleted {
+            index: i,
+            reason: reason.to_string(),
+            case_commitment: b64(&case),
+        }),
         Entry::RootHandover(h) => match in_force.handover(&h) {
             Err(why) => report.problems.push(format!("entry {i}: {why}")),
             Ok(to) => report.events.push(Event::RootHandover {

@@ -148,6 +148,12 @@ pub fn set_status(
 }
 
 /// Assigns the case to a reviewer of `keyring` (or nobody), with the same concurrency rule.
+/// Puts a legal hold on `case` (or lifts it); the server records it as a staff action.
+pub fn set_hold(api: &Api, case: CaseId, hold: bool) -> Result<()> {
+    api.set_hold(case, &amanat_protocol::wire::SetHold { hold })?;
+    Ok(())
+}
+
 pub fn assign(
     api: &Api,
     keyring: &VerifiedKeyring,

@@ -9,7 +9,7 @@ use std::path::Path;
 use amanat_protocol::encoding::{b64, hex};
 use amanat_protocol::keyring::{Fingerprint, KeyringPin, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::log::checkpoint::{Checkpoint, SignedCheckpoint};
-use amanat_protocol::log::entry::{CaseCommitment, Entry, Verdict};
+use amanat_protocol::log::entry::{CaseCommitment, DeletionReason, Entry, Verdict};
 use amanat_protocol::log::merkle::{self, CompactRange, Hash};
 use amanat_protocol::log::note::NoteVerifier;
 use amanat_protocol::wire::DocumentKind;
@@ -255,6 +255,11 @@ pub fn describe(e: &Entry) -> String {
             hex(&m.sha256),
             format_time(m.signed_at)
         ),
+        Entry::CaseDeleted { case, reason, at } => format!(
+            "case commitment {}… deleted ({reason}) at {}",
+            &hex(case)[..16],
+            format_time(*at)
+        ),
         Entry::RootHandover(h) => format!(
             "root {} handed over to root {} at {}",
             h.from_fingerprint()
@@ -277,6 +282,10 @@ struct Figures {
     cases_with_power_of_attorney: u64,
     cases_with_acknowledged_power_of_attorney: u64,
     complete_cases: u64,
+    /// Cases whose data was deleted (`07` entries): not counted above, in the collective
+    /// complaint or anywhere else.
+    cases_withdrawn: u64,
+    cases_expired: u64,
     keyrings: Vec<KeyringRecord>,
     staff_actions: u64,
     web_manifests: Vec<WebManifestRecord>,
@@ -317,6 +326,7 @@ const APPEAL: u8 = 1;
 const POA: u8 = 2;
 const ACKNOWLEDGED: u8 = 4;
 const ACCEPTED: u8 = 8;
+const DELETED: u8 = 16;
 
 pub fn audit_log(
     api: &Api,
@@ -471,8 +481,8 @@ fn walk_log(
     }
 
     f.entries = latest.size;
-    f.cases = cases.len() as u64;
-    for c in cases.values() {
+    for c in cases.values().filter(|c| *c & DELETED == 0) {
+        f.cases += 1;
         let has = |flag: u8| u64::from(c & flag != 0);
         f.cases_with_appeal_form += has(APPEAL);
         f.cases_with_power_of_attorney += has(POA);
@@ -557,6 +567,18 @@ fn account(
             }
             Published::Refused(why) => problems.push(format!("entry {i}: {why}")),
         },
+        Entry::CaseDeleted { case, reason, .. } => {
+            let c = cases.entry(case).or_default();
+            if *c & DELETED != 0 {
+                problems.push(format!("entry {i}: a case deleted twice"));
+            } else {
+                *c |= DELETED;
+                match reason {
+                    DeletionReason::Withdrawn => f.cases_withdrawn += 1,
+                    DeletionReason::Retention => f.cases_expired += 1,
+                }
+            }
+        }
         Entry::RootHandover(h) => match in_force.handover(&h) {
             Err(why) => problems.push(format!("entry {i}: {why}")),
             Ok(to) => f.root_handovers.push(HandoverRecord {
@@ -639,6 +661,12 @@ fn print_figures(f: &Figures, cp: &Checkpoint) {
         "  complete (appeal + accepted power of att.): {}",
         f.complete_cases
     );
+    if f.cases_withdrawn + f.cases_expired > 0 {
+        println!(
+            "Deleted cases (not counted above):            {} withdrawn by the complainant, {} expired",
+            f.cases_withdrawn, f.cases_expired
+        );
+    }
     println!();
     println!("Keyring history (who could decrypt, from when):");
     for k in &f.keyrings {
@@ -962,6 +990,14 @@ fn monitor(api: &Api, root: Fingerprint, min_version: u64, state: &Path, json: b
                                 println!("      the log's key or origin changed");
                             }
                         }
+                        Event::CaseDeleted {
+                            index,
+                            reason,
+                            case_commitment,
+                        } => println!(
+                            "  entry {index}: a case was deleted, {reason} (case {})",
+                            &case_commitment[..12.min(case_commitment.len())]
+                        ),
                         Event::RootHandover { index, from, to } => {
                             println!("  entry {index}: root {from} handed over to root {to}")
                         }

@@ -1,6 +1,6 @@
-//! `amanat inbox`: a complainant coming back. The client library derives the same keys from
-//! the codename on any device, signs in and decrypts the replies in memory; this module shows
-//! them and, with `--save`, writes them to private files.
+//! `amanat inbox` and `amanat withdraw`: a complainant coming back. The client library derives
+//! the same keys from the codename on any device, signs in and decrypts the replies in memory;
+//! this module shows them and, with `--save`, writes them to private files — or deletes the case.
 
 use std::path::Path;
 
@@ -52,4 +52,62 @@ pub fn run(foundation: &Foundation, codename: Codename, save: Option<&Path>) -> 
         }
     }
     Ok(())
+}
+
+/// `amanat withdraw`: deletes the complainant's case after they confirm.
+pub fn withdraw(args: &crate::cli::WithdrawArgs) -> Result<()> {
+    if args.codename_stdin && !args.yes {
+        return Err(CliError::new(
+            "--codename-stdin needs --yes: standard input cannot also answer the confirmation",
+        ));
+    }
+    let foundation = Foundation {
+        endpoint: crate::api::Endpoint::new(
+            &args.server.server,
+            args.server.server_cert.as_deref(),
+            args.server.proxy.as_deref(),
+        )?,
+        root: amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?,
+        min_keyring_version: args.root.min_keyring_version,
+    };
+    let codename = crate::commands::codename::read_codename(args.codename_stdin)?;
+    let yes = args.yes;
+    let mut confirm = |case: &amanat_protocol::wire::MyCase| {
+        println!(
+            "Your case {} holds {} document(s) you sent or the foundation replied with.",
+            case.case_id,
+            case.documents.len()
+        );
+        println!(
+            "Withdrawing deletes the case, every document, reply and note, and the reviewers' access from the server, for good. Copies reviewers already downloaded stay with them."
+        );
+        if yes {
+            return true;
+        }
+        match crate::secrets::prompt_line("Type WITHDRAW to delete it, anything else to stop: ") {
+            Ok(answer) => answer.trim() == "WITHDRAW",
+            Err(_) => false,
+        }
+    };
+    let done = complainant::withdraw(&foundation, &codename, &mut confirm, &mut submit::show)?;
+    drop(codename);
+    match done {
+        None => {
+            println!("Nothing was deleted.");
+            Ok(())
+        }
+        Some(w) => {
+            println!(
+                "Withdrawn: case {} and its {} document(s) are deleted from the server.",
+                w.case_id, w.documents
+            );
+            match w.index {
+                Some(i) => println!(
+                    "The public log records the deletion (entry {i}; receipt checked). Your codename no longer opens anything."
+                ),
+                None => println!("Your codename no longer opens anything."),
+            }
+            Ok(())
+        }
+    }
 }

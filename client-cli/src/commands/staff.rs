@@ -177,6 +177,25 @@ pub fn run(cmd: &StaffCommand) -> Result<()> {
             let status: CaseStatus = status.parse()?;
             collab::set_status(&load_session(session)?.api()?, case, status, *version)
         }
+        StaffCommand::Hold {
+            case,
+            release,
+            session,
+        } => {
+            let s = load_session(session)?;
+            let id = amanat_client::staff::parse_case(case)?;
+            amanat_client::staff::set_hold(&s.api()?, id, !*release)?;
+            if *release {
+                println!(
+                    "The legal hold on case {id} is lifted: the retention rules apply to it again."
+                );
+            } else {
+                println!(
+                    "Case {id} is under a legal hold: the retention rules will not delete it."
+                );
+            }
+            Ok(())
+        }
         StaffCommand::Assign {
             case,
             to,

@@ -16,6 +16,7 @@ const T_KEYRING: u8 = 3;
 const T_STAFF: u8 = 4;
 const T_WEB: u8 = 5;
 const T_HANDOVER: u8 = 6;
+const T_DELETED: u8 = 7;
 const ACK_DOMAIN: &[u8] = b"amanat/poa-ack/v1\n";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +31,41 @@ pub enum EntryError {
 /// A case's pseudonym in the log: a keyed hash of its id that only holders of the case key
 /// (the complainant, granted reviewers) can link to the case. Entries of one case share it.
 pub type CaseCommitment = [u8; 32];
+
+/// Why a case's data was deleted (entry `07`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionReason {
+    /// The complainant withdrew the case, signed in with its codename.
+    Withdrawn,
+    /// The foundation's retention rules expired it.
+    Retention,
+}
+
+impl DeletionReason {
+    fn code(self) -> u8 {
+        match self {
+            DeletionReason::Withdrawn => 1,
+            DeletionReason::Retention => 2,
+        }
+    }
+
+    fn from_code(c: u8) -> Result<Self, EntryError> {
+        match c {
+            1 => Ok(DeletionReason::Withdrawn),
+            2 => Ok(DeletionReason::Retention),
+            _ => Err(EntryError::Malformed("unknown deletion reason")),
+        }
+    }
+}
+
+impl std::fmt::Display for DeletionReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DeletionReason::Withdrawn => "withdrawn by the complainant",
+            DeletionReason::Retention => "expired under the retention rules",
+        })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -90,6 +126,13 @@ pub enum Entry {
     /// The root in force handed the foundation to a new root (`crate::handover`): keyrings
     /// and manifests after this entry are signed by the new root.
     RootHandover(crate::handover::Handover),
+    /// A case's grants, documents, uploads, notes and replies were deleted from the server.
+    /// The entries before it keep their hashes, so every receipt still verifies.
+    CaseDeleted {
+        case: CaseCommitment,
+        reason: DeletionReason,
+        at: i64,
+    },
 }
 
 fn kind_code(k: DocumentKind) -> u8 {
@@ -236,6 +279,12 @@ impl Entry {
                 b.extend_from_slice(&h.from_signature);
                 b.extend_from_slice(&h.to_signature);
             }
+            Entry::CaseDeleted { case, reason, at } => {
+                b.push(T_DELETED);
+                b.extend_from_slice(case);
+                b.push(reason.code());
+                b.extend_from_slice(&at.to_be_bytes());
+            }
         }
         b
     }
@@ -302,6 +351,11 @@ impl Entry {
                 from_signature: r.take()?,
                 to_signature: r.take()?,
             }),
+            T_DELETED => Entry::CaseDeleted {
+                case: r.take()?,
+                reason: DeletionReason::from_code(r.take::<1>()?[0])?,
+                at: r.i64()?,
+            },
             _ => return Err(EntryError::Malformed("unknown entry type")),
         };
         if !r.0.is_empty() {
@@ -398,6 +452,14 @@ mod tests {
             prop_assert_eq!(bytes.len(), 2 + 32 + 32 + 8 + 64 + 64);
             prop_assert_eq!(Entry::decode(&bytes).unwrap(), h);
             prop_assert!(Entry::decode(&bytes[..bytes.len() - 1]).is_err());
+            let reason = if k % 2 == 0 { DeletionReason::Withdrawn } else { DeletionReason::Retention };
+            let del = Entry::CaseDeleted { case: hash, reason, at: t };
+            let bytes = del.encode();
+            prop_assert_eq!(bytes.len(), 2 + 32 + 1 + 8);
+            prop_assert_eq!(Entry::decode(&bytes).unwrap(), del);
+            let mut bad = bytes.clone();
+            bad[34] = 3;
+            prop_assert!(Entry::decode(&bad).is_err());
         }
 
         #[test]

@@ -508,6 +508,28 @@ pub async fn post_web_manifest(
     Ok(HttpResponse::Created().json(amanat_protocol::wire::WebManifestLogged { receipt }))
 }
 
+/// `POST /v1/cases/{case}/hold`: a granted reviewer puts a legal hold on the case or lifts it.
+pub async fn set_hold(
+    who: GrantedReviewer,
+    body: web::Json<amanat_protocol::wire::SetHold>,
+    svc: Svc,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let done = blocking(move || svc.set_hold(&who, &req)).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+/// `POST /v1/me/withdraw`: the complainant deletes their own case.
+pub async fn withdraw(
+    who: CaseSession,
+    svc: Svc,
+    body: web::Json<amanat_protocol::wire::Withdraw>,
+) -> Result<HttpResponse, ApiError> {
+    let confirm = body.into_inner().case_id;
+    let done = blocking(move || svc.withdraw(&who, confirm)).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
 /// `POST /v1/root/handover`: a handover signed by the root in force and the next root (the
 /// signatures are the authorisation).
 pub async fn post_root_handover(

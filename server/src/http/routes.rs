@@ -44,8 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             // Collaboration (issue 4): the complainant's return, reviewers working together.
             .service(web::resource("/me").route(web::get().to(h::me)))
+            .service(web::resource("/me/withdraw").route(web::post().to(h::withdraw)))
             .service(web::resource("/cases/{case}/status").route(web::post().to(h::set_status)))
             .service(web::resource("/cases/{case}/assignee").route(web::post().to(h::set_assignee)))
+            .service(web::resource("/cases/{case}/hold").route(web::post().to(h::set_hold)))
             .service(
                 web::resource("/cases/{case}/grants/{staff}").route(web::put().to(h::put_grant)),
             )

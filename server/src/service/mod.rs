@@ -6,6 +6,7 @@ mod ack;
 mod auth;
 mod cases;
 mod collab;
+mod deletion;
 mod handover;
 mod keyring;
 pub mod log;
@@ -22,6 +23,7 @@ use amanat_protocol::log::entry::Entry;
 use amanat_protocol::wire::{DocumentKind, StaffActionKind};
 
 pub use auth::{AnySession, CaseAccess, CaseSession, GrantedReviewer, Reviewer, Staff};
+pub use deletion::{RetentionRule, RetentionRun};
 pub use log::LogSigner;
 pub use upload::{AgeCheck, UploadPlan};
 pub use uploads::{ChunkWriter, UploadArea, UploadError, valid_upload_id};

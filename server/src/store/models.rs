@@ -192,6 +192,7 @@ pub fn action_name(a: StaffActionKind) -> &'static str {
         StaffActionKind::Reply => "reply",
         StaffActionKind::Share => "share",
         StaffActionKind::Acknowledge => "acknowledge",
+        StaffActionKind::Hold => "hold",
     }
 }
 

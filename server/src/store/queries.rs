@@ -13,7 +13,9 @@ use super::models::{
     CaseRow, ChallengeRow, DocumentRow, GrantRow, KeyringRow, LastChangeRow, SessionRow,
     StaffActionRow, action_name, change_text, i64_of, u64_of,
 };
-use super::schema::{cases, challenges, documents, grants, keyrings, sessions, staff_actions};
+use super::schema::{
+    cases, challenges, documents, grants, keyrings, legal_holds, sessions, staff_actions,
+};
 use super::{DbConnection, KeyringLock, Store, StoreError, is_unique_violation};
 use crate::domain::{
     CaseChange, CaseCreated, CaseRecord, CaseUpdated, DocumentRecord, DocumentStored, Gated,
@@ -719,6 +721,31 @@ impl Store {
             )
             .execute(c)?;
             diesel::insert_into(grants::table).values(&row).execute(c)?;
+            record_action(c, gate, action)?;
+            Ok(())
+        })
+    }
+
+    /// Puts a legal hold on the gate's case (or lifts it) and records the staff action, provided
+    /// the gate still holds. Putting on a hold that is on already refreshes who and when.
+    pub fn set_hold(
+        &self,
+        gate: &StaffGate,
+        hold: bool,
+        action: &NewStaffAction,
+    ) -> Result<Gated<()>, StoreError> {
+        let case = gate.case.to_string();
+        self.write_gated(gate, |c| {
+            diesel::delete(legal_holds::table.filter(legal_holds::case_id.eq(&case))).execute(c)?;
+            if hold {
+                diesel::insert_into(legal_holds::table)
+                    .values((
+                        legal_holds::case_id.eq(&case),
+                        legal_holds::staff_id.eq(gate.staff.as_str()),
+                        legal_holds::since.eq(action.at),
+                    ))
+                    .execute(c)?;
+            }
             record_action(c, gate, action)?;
             Ok(())
         })

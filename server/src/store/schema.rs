@@ -142,7 +142,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    legal_holds (case_id) {
+        case_id -> Text,
+        staff_id -> Text,
+        since -> BigInt,
+    }
+}
+
+diesel::joinable!(legal_holds -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    legal_holds,
     root_handovers,
     log_cosignatures,
     web_manifests,
