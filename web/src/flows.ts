@@ -264,3 +264,11 @@ export function openContainer(plain: Uint8Array): { meta: P.DocumentMeta; conten
   if (content.length !== meta.length) throw new P.ProtocolError("not_document", "the document is truncated");
   return { meta, content };
 }
+
+/** Deletes the signed-in case from the server for good, and checks the receipt of its `07`
+ *  entry when the keyring names a log. */
+export async function withdraw(api: Api, caseId: string, keys: P.CaseKeys, log: P.LogKey | null): Promise<{ documents: number; index: number | null }> {
+  const done = await api.request("POST", "/v1/me/withdraw", { json: { case_id: caseId } });
+  const index = log ? P.verifyWithdrawalReceipt(done.receipt, log, P.commitment(keys, caseId)) : null;
+  return { documents: done.documents, index };
+}

@@ -503,6 +503,31 @@ function returnSection(): HTMLElement {
   );
 }
 
+/** "Withdraw my case": one button, then what it means and a second, explicit confirmation. */
+function withdrawal(session: Api, caseId: string, keys: P.CaseKeys): HTMLElement {
+  const box = h("div", { class: "withdrawal" });
+  const ask = () => {
+    box.replaceChildren(
+      h("p", { class: "warn", id: "withdraw-explain", text: t("web-withdraw-explain") }),
+      h("button", { type: "button", id: "withdraw-confirm", onclick: () => void confirm(), text: t("web-withdraw-confirm") }),
+      h("button", { type: "button", id: "withdraw-cancel", onclick: () => start(), text: t("web-withdraw-cancel") }),
+    );
+    (document.getElementById("withdraw-cancel") as HTMLButtonElement | null)?.focus();
+  };
+  const start = () => box.replaceChildren(h("button", { type: "button", id: "withdraw", onclick: ask, text: t("web-withdraw") }));
+  const confirm = async () => {
+    box.replaceChildren();
+    try {
+      const done = await flows.withdraw(session, caseId, keys, P.logKeyOf(keyring!));
+      box.append(h("p", { class: "good", id: "withdrawn", text: t("web-withdrawn", { count: done.documents, index: done.index ?? "?" }) }));
+    } catch (e) {
+      box.append(h("p", { class: "bad", text: explain(e) }));
+    }
+  };
+  start();
+  return box;
+}
+
 async function openInbox(out: HTMLElement) {
   const input = document.getElementById("codename-in") as HTMLInputElement;
   out.replaceChildren();
@@ -529,6 +554,7 @@ async function openInbox(out: HTMLElement) {
     }
     const mine = await flows.readReplies(session, keys);
     out.append(h("p", { id: "case-status", text: t("web-case-status", { status: mine.status, count: mine.documents.length }) }));
+    out.append(withdrawal(session, mine.caseId, keys));
     if (mine.replies.length === 0) out.append(h("p", { id: "no-replies", text: t("web-no-replies") }));
     for (const r of mine.replies)
       out.append(h("blockquote", { class: "reply" }, h("p", { class: "when", text: new Date(r.receivedAt * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC" }), h("p", { class: "text", text: r.text })));

@@ -636,6 +636,17 @@ export function encodeDocumentReceived(d: DocumentReceived): Uint8Array {
   return out;
 }
 
+/** Checks the receipt of a withdrawal: a `07` entry (version 1, type 7, the case's
+ *  commitment, reason 1 "withdrawn by the complainant", a time) in the log the root vouches
+ *  for. Returns the entry's index. */
+export function verifyWithdrawalReceipt(text: string, log: LogKey, commitment: Uint8Array): number {
+  const line = text.split("\n")[1] ?? "";
+  const entry = line.startsWith("extra ") ? b64.decode(line.slice(6)) : new Uint8Array();
+  if (entry.length !== 43 || entry[0] !== 1 || entry[1] !== 7 || entry[34] !== 1 || !equalBytes(entry.subarray(2, 34), commitment))
+    throw new ProtocolError("receipt_mismatch", "the receipt does not record the withdrawal of this case");
+  return verifyReceipt(text, log, entry).index;
+}
+
 /** Checks a tlog-proof@v1 receipt against the root-vouched log key and that its entry is
  *  exactly `expected`. Returns the checkpoint's tree size. */
 export function verifyReceipt(text: string, log: LogKey, expected: Uint8Array): { index: number; size: number } {

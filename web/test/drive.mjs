@@ -158,6 +158,23 @@ try {
     result.errors = await page.locator("#inbox .bad").allInnerTexts();
     result.receiptTexts = await page.locator("#inbox .receipt").allInnerTexts();
     await shot("inbox");
+  } else if (plan.mode === "withdraw") {
+    await page.waitForSelector("#keyring-status.good", { timeout: 30000 });
+    await page.fill("#codename-in", plan.codename);
+    await page.click("#open-inbox");
+    await page.waitForSelector("#withdraw, #inbox .bad", { timeout });
+    await page.click("#withdraw");
+    result.explained = await page.locator("#withdraw-explain").innerText();
+    await shot("withdraw-asked");
+    // Cancelling keeps the case; asking again and confirming deletes it.
+    await page.click("#withdraw-cancel");
+    result.keptAfterCancel = (await page.locator("#withdraw").count()) === 1;
+    await page.click("#withdraw");
+    await page.click("#withdraw-confirm");
+    await page.waitForSelector("#withdrawn, #inbox .bad", { timeout });
+    result.withdrawn = await page.locator("#withdrawn").allInnerTexts();
+    result.errors = await page.locator("#inbox .bad").allInnerTexts();
+    await shot("withdrawn");
   }
   // What the page keeps in browser storage must be nothing at all.
   if (plan.mode !== "nojs")

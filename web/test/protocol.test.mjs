@@ -185,3 +185,15 @@ test("a keyring's lineage salts codename keys; without one, its own root does", 
   // A keyring can never carry the computed field itself.
   assert.throws(() => P.verifyKeyring(sign({ ...base, codenameRoot: lineage }), root), (e) => e.code === "bad_keyring");
 });
+
+test("a withdrawal receipt must record this case's withdrawal", () => {
+  const log = { origin: "amanat.example/log", key: new Uint8Array(32) };
+  const commitment = seq(32, (i) => i);
+  const receipt = (entry) =>
+    `c2sp.org/tlog-proof@v1\nextra ${Buffer.from(entry).toString("base64")}\nindex 0\n\namanat.example/log\n1\n${"A".repeat(43)}=\n`;
+  const entry = (type, reason, c) => Uint8Array.from([1, type, ...c, reason, 0, 0, 0, 0, 0, 0, 0, 1]);
+  for (const bad of [entry(1, 1, commitment), entry(7, 2, commitment), entry(7, 1, seq(32, () => 9)), Uint8Array.of(1, 7)])
+    assert.throws(() => P.verifyWithdrawalReceipt(receipt(bad), log, commitment), (e) => e.code === "receipt_mismatch");
+  // The right entry goes on to the signature check, which this unsigned note fails.
+  assert.throws(() => P.verifyWithdrawalReceipt(receipt(entry(7, 1, commitment)), log, commitment), (e) => e.code !== "receipt_mismatch");
+});
