@@ -815,8 +815,15 @@ fn web_withdraws_a_case() {
     let form = json!({"version": 2, "language": "ru", "identity": {"surname": privacy::canary("Отзыв"), "given_name": "Ерлан"}});
     std::fs::write(c.path("appeal.json"), form.to_string()).unwrap();
     let out = c.ok(&[
-        "submit", "--server", &s.server.url, "--server-cert", &s.server.cert_sha256, "--root",
-        &s.foundation.fingerprint, "--form", "appeal.json",
+        "submit",
+        "--server",
+        &s.server.url,
+        "--server-cert",
+        &s.server.cert_sha256,
+        "--root",
+        &s.foundation.fingerprint,
+        "--form",
+        "appeal.json",
     ]);
     let submitted = amanat_tests::parse_submit(&out);
     s.reply(&submitted.case_id, "Ответ перед отзывом.");
@@ -827,18 +834,35 @@ fn web_withdraws_a_case() {
     }));
     assert_eq!(r["errors"], json!([]), "{r:#}");
     assert_eq!(r["keptAfterCancel"], json!(true), "{r:#}");
-    assert!(r["explained"].as_str().unwrap().contains("навсегда"), "{r:#}");
+    assert!(
+        r["explained"].as_str().unwrap().contains("навсегда"),
+        "{r:#}"
+    );
     let said = r["withdrawn"][0].as_str().unwrap_or_default();
-    assert!(said.contains("Отозвано") && said.contains("квитанция проверена"), "{r:#}");
+    assert!(
+        said.contains("Отозвано") && said.contains("квитанция проверена"),
+        "{r:#}"
+    );
     assert_eq!(s.server.blob_files().len(), blobs - 2);
     let again = drive(json!({
         "mode": "inbox", "tag": "withdrawn-inbox", "url": s.server.url,
         "root": s.foundation.fingerprint, "lang": "ru", "shots": shots(), "codename": submitted.codename,
     }));
-    assert_eq!(again["errors"], json!(["Дело с таким кодовым именем не найдено."]), "{again:#}");
+    assert_eq!(
+        again["errors"],
+        json!(["Дело с таким кодовым именем не найдено."]),
+        "{again:#}"
+    );
     let audit: Value = serde_json::from_str(&Cli::new().ok(&[
-        "audit", "log", "--server", &s.server.url, "--server-cert", &s.server.cert_sha256,
-        "--root", &s.foundation.fingerprint, "--json",
+        "audit",
+        "log",
+        "--server",
+        &s.server.url,
+        "--server-cert",
+        &s.server.cert_sha256,
+        "--root",
+        &s.foundation.fingerprint,
+        "--json",
     ]))
     .unwrap();
     assert_eq!(audit["cases_withdrawn"], 1, "{audit}");

@@ -554,7 +554,6 @@ async function openInbox(out: HTMLElement) {
     }
     const mine = await flows.readReplies(session, keys);
     out.append(h("p", { id: "case-status", text: t("web-case-status", { status: mine.status, count: mine.documents.length }) }));
-    out.append(withdrawal(session, mine.caseId, keys));
     if (mine.replies.length === 0) out.append(h("p", { id: "no-replies", text: t("web-no-replies") }));
     for (const r of mine.replies)
       out.append(h("blockquote", { class: "reply" }, h("p", { class: "when", text: new Date(r.receivedAt * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC" }), h("p", { class: "text", text: r.text })));
@@ -567,6 +566,8 @@ async function openInbox(out: HTMLElement) {
         out.append(receiptRow(f.name, sent));
       }
     }
+    // Last, after the replies: the one action that cannot be undone.
+    out.append(withdrawal(session, mine.caseId, keys));
   } catch (e) {
     out.append(h("p", { class: "bad", text: explain(e) }));
   }
