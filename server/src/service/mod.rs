@@ -142,6 +142,9 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         if e.is_unavailable() {
             ServiceError::Unavailable(e.to_string())
+        } else if e.is_gone() {
+            // A case withdrawn or expired while one of its requests was being written.
+            ServiceError::NotFound("the case is gone".into())
         } else {
             ServiceError::Internal(e.to_string())
         }

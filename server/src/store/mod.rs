@@ -150,6 +150,7 @@ impl ManageConnection for Manager {
 pub struct StoreError {
     detail: String,
     unavailable: bool,
+    gone: bool,
 }
 
 impl StoreError {
@@ -157,7 +158,14 @@ impl StoreError {
         StoreError {
             detail: detail.into(),
             unavailable: false,
+            gone: false,
         }
+    }
+
+    /// A row this write refers to was deleted while it ran (a case withdrawn or expired in
+    /// the middle of one of its requests): the request is about something that is gone.
+    pub fn is_gone(&self) -> bool {
+        self.gone
     }
 
     fn corrupt(what: &str, detail: impl std::fmt::Display) -> Self {
@@ -209,6 +217,13 @@ impl From<diesel::result::Error> for StoreError {
     fn from(e: diesel::result::Error) -> Self {
         StoreError {
             unavailable: connection_lost(&e),
+            gone: matches!(
+                e,
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _
+                )
+            ),
             detail: without_host(format!("database error: {e}")),
         }
     }
@@ -221,6 +236,7 @@ impl From<r2d2::PoolError> for StoreError {
         StoreError {
             detail: without_host(format!("no database connection available: {e}")),
             unavailable: true,
+            gone: false,
         }
     }
 }
@@ -380,6 +396,21 @@ mod tests {
                 (e.file_name().into_string().unwrap(), files)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_write_about_a_deleted_case_is_gone_not_broken() {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        let fk = StoreError::from(E::DatabaseError(
+            K::ForeignKeyViolation,
+            Box::new("FOREIGN KEY constraint failed".to_owned()),
+        ));
+        assert!(fk.is_gone() && !fk.is_unavailable());
+        let unique = StoreError::from(E::DatabaseError(
+            K::UniqueViolation,
+            Box::new("UNIQUE constraint failed".to_owned()),
+        ));
+        assert!(!unique.is_gone());
     }
 
     #[test]
