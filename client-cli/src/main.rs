@@ -34,15 +34,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Submit(args) => commands::submit::run(&args),
         Command::Inbox(args) => {
-            let foundation = amanat_client::complainant::Foundation {
-                endpoint: api::Endpoint::new(
-                    &args.server.server,
-                    args.server.server_cert.as_deref(),
-                    args.server.proxy.as_deref(),
-                )?,
-                root: amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?,
-                min_keyring_version: args.root.min_keyring_version,
-            };
+            let foundation = commands::foundation(&args.server, &args.root)?;
             let codename = commands::codename::read_codename(args.codename_stdin)?;
             commands::inbox::run(&foundation, codename, args.save.as_deref())
         }

@@ -92,35 +92,43 @@ fn point(key: &[u8; 32]) -> Result<VerifyingKey> {
         .map_err(|_| Error::malformed("root handover", "a root key is not an Ed25519 point"))
 }
 
-/// Follows `chain` (in the order the log recorded it) from the pinned root: each handover
-/// whose `from` is the root reached so far is verified and moves it on. Returns the root in
-/// force for this client. Handovers before the pinned root are history and skipped; one that
-/// claims to come from the root reached but does not verify is an error, not skipped.
-pub fn follow(pinned: &Fingerprint, chain: &[Handover]) -> Result<Fingerprint> {
+/// Checks a whole chain, as the log recorded it: every handover carries both signatures,
+/// each starts at the root the one before handed to, and no root comes back. Returns the
+/// roots' public keys in order: the first handover's old root, then each new root (empty for
+/// an empty chain). This is the one check of a chain, for clients and the server alike.
+pub fn roots(chain: &[Handover]) -> Result<Vec<[u8; 32]>> {
+    let bad = |why: &str| Error::malformed("root handovers", why.to_owned());
     if chain.len() > MAX_CHAIN {
-        return Err(Error::malformed(
-            "root handovers",
-            format!("more than {MAX_CHAIN}"),
-        ));
+        return Err(bad(&format!("more than {MAX_CHAIN}")));
     }
-    let mut current = *pinned;
-    let mut seen = vec![current];
+    let mut keys: Vec<[u8; 32]> = Vec::with_capacity(chain.len() + 1);
     for h in chain {
-        if h.from_fingerprint()? != current {
-            continue;
-        }
         h.verify()?;
-        let next = h.to_fingerprint()?;
-        if seen.contains(&next) {
-            return Err(Error::malformed(
-                "root handovers",
-                "the chain returns to a root it left",
-            ));
+        match keys.last() {
+            None => keys.push(h.from),
+            Some(last) if *last == h.from => {}
+            Some(_) => return Err(bad("a handover does not start where the one before ended")),
         }
-        seen.push(next);
-        current = next;
+        if keys.contains(&h.to) {
+            return Err(bad("the chain returns to a root it left"));
+        }
+        keys.push(h.to);
     }
-    Ok(current)
+    Ok(keys)
+}
+
+/// The root in force for a client pinned to `pinned`: the chain's last root if the pinned
+/// root is on the (checked, see [`roots`]) chain, else the pinned root itself.
+pub fn follow(pinned: &Fingerprint, chain: &[Handover]) -> Result<Fingerprint> {
+    let keys = roots(chain)?;
+    let fingerprints = keys
+        .iter()
+        .map(|k| point(k).map(|p| Fingerprint::of(&p)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(match fingerprints.last() {
+        Some(last) if fingerprints.contains(pinned) => *last,
+        _ => *pinned,
+    })
 }
 
 mod serde_b64_64 {
@@ -185,6 +193,13 @@ mod tests {
         let back = Handover::sign(&b, &a, 20).unwrap();
         let chain = [Handover::sign(&a, &b, 10).unwrap(), back];
         assert!(follow(&a.fingerprint(), &chain).is_err());
+        // A gap: c→d after a→b does not start where a→b ended.
+        let gap = [
+            Handover::sign(&a, &b, 10).unwrap(),
+            Handover::sign(&key(3), &key(4), 20).unwrap(),
+        ];
+        assert!(roots(&gap).is_err());
+        assert!(follow(&key(9).fingerprint(), &gap).is_err());
     }
 }
 

@@ -497,20 +497,23 @@ impl KeyringPin {
         chain: &[crate::handover::Handover],
     ) -> Result<VerifiedKeyring> {
         let root = crate::handover::follow(&self.root, chain)?;
-        let verified = signed.verify(&root)?;
-        if verified.version() < self.highest_seen {
-            return Err(Error::KeyringRollback {
-                offered: verified.version(),
-                seen: self.highest_seen,
-            });
-        }
+        let verified = self.accept_under(&root, signed)?;
         self.root = root;
-        self.highest_seen = verified.version();
         Ok(verified)
     }
 
     pub fn accept(&mut self, signed: &SignedKeyring) -> Result<VerifiedKeyring> {
-        let verified = signed.verify(&self.root)?;
+        let root = self.root;
+        self.accept_under(&root, signed)
+    }
+
+    /// Verifies `signed` under `root` and checks it is no older than a version seen before.
+    fn accept_under(
+        &mut self,
+        root: &Fingerprint,
+        signed: &SignedKeyring,
+    ) -> Result<VerifiedKeyring> {
+        let verified = signed.verify(root)?;
         if verified.version() < self.highest_seen {
             return Err(Error::KeyringRollback {
                 offered: verified.version(),

@@ -401,17 +401,9 @@ pub struct Verified {
 /// blob is present with its recorded length and SHA-256; the log's entries hash to the root
 /// of its stored nodes, and to every stored checkpoint, each validly signed by the log key.
 pub fn verify(config: &Config) -> Result<Verified, Error> {
+    // The keyring against the root, exactly as `serve` checks it at start-up.
+    crate::open_services(config)?;
     let store = Store::open(&config.database_url)?;
-    {
-        let seed = config::read_log_seed(&config.log_key_file)?;
-        let signer = LogSigner::new(&config.log_origin, &seed)
-            .map_err(|e| fail(format!("the log key or origin is unusable: {e}")))?;
-        let blobs = BlobStore::open(&config.blob_dir)
-            .map_err(io(format!("cannot open {}", config.blob_dir.display())))?;
-        crate::service::Services::new(config, store.clone(), blobs, signer)
-            .check_database_root()
-            .map_err(fail)?;
-    }
     let mut documents = 0u64;
     for (sha, len) in store.document_blobs()? {
         let path = blob_path(&config.blob_dir, &sha);

@@ -44,29 +44,10 @@ pub enum Error {
     Init(String),
 }
 
-/// The services over a data directory without serving it, for the offline subcommands
-/// (`retention`): the database (migrated), the blob store and the log key; the stored keyring
-/// is checked against the root first, as at start-up.
-pub fn offline_services(config: &Config) -> Result<Services, Error> {
-    let seed = config::read_log_seed(&config.log_key_file)?;
-    let log = LogSigner::new(&config.log_origin, &seed)
-        .map_err(|e| Error::Init(format!("the log key or origin is unusable: {e}")))?;
-    let store = Store::open(&config.database_url)?;
-    let blobs = BlobStore::open(&config.blob_dir).map_err(|source| Error::Io {
-        what: format!(
-            "cannot open the blob directory {}",
-            config.blob_dir.display()
-        ),
-        source,
-    })?;
-    let services = Services::new(config, store, blobs, log);
-    services.check_database_root().map_err(Error::Init)?;
-    Ok(services)
-}
-
-/// Opens the database (running migrations), the blob store, the log key and the certificate.
-fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig), Error> {
-    let tls = tls::server_config(&config.tls_cert, &config.tls_key)?;
+/// The services over a data directory: the database (migrated), the blob store and the log
+/// key, with the stored keyring checked against the root first. What `serve` starts from, and
+/// what the offline subcommands (`retention`, `verify`) work with.
+pub fn open_services(config: &Config) -> Result<Services, Error> {
     let seed = config::read_log_seed(&config.log_key_file)?;
     let log = LogSigner::new(&config.log_origin, &seed)
         .map_err(|e| Error::Init(format!("the log key or origin is unusable: {e}")))?;
@@ -81,8 +62,15 @@ fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig
         ),
         source,
     })?;
-    let services = web::Data::new(Services::new(config, store, blobs, log));
+    let services = Services::new(config, store, blobs, log);
     services.check_database_root().map_err(Error::Init)?;
+    Ok(services)
+}
+
+/// Opens the services and the certificate, and collects what a crash left behind.
+fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig), Error> {
+    let tls = tls::server_config(&config.tls_cert, &config.tls_key)?;
+    let services = web::Data::new(open_services(config)?);
     services
         .collect_uploads()
         .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;

@@ -328,7 +328,7 @@ fn retention(file: Option<PathBuf>, rules: &[String], apply: bool) -> Result {
         .map(|r| parse_rule(r))
         .collect::<Result<Vec<_>>>()?;
     let config = load_config(file)?;
-    let services = amanat_server::offline_services(&config)?;
+    let services = amanat_server::open_services(&config)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -225,18 +225,18 @@ export interface Handover {
   to_signature: string;
 }
 
-/** `handover::follow`: from the pinned root, each handover whose `from` is the root reached
- *  so far must carry both roots' signatures and moves it on. Returns the root in force. */
+/** `handover::roots` and `handover::follow`: the whole chain must check (both signatures on
+ *  every handover, each starting where the one before ended, no root twice); the root in
+ *  force is its last root if the pinned root is on it, else the pinned root. */
 export function followHandovers(pinned: Uint8Array, chain: Handover[]): Uint8Array {
   if (!Array.isArray(chain) || chain.length > 64) throw new ProtocolError("bad_handover", "not a list of handovers");
-  let current = pinned;
-  const seen = [current];
+  const bad = (why: string) => new ProtocolError("bad_handover", why);
+  const roots: Uint8Array[] = [];
   for (const h of chain) {
     const from = b64.decode(h.from);
     const to = b64.decode(h.to);
-    if (from.length !== 32 || to.length !== 32) throw new ProtocolError("bad_handover", "a handover's key is malformed");
-    if (!equalBytes(fingerprintOf(from), current)) continue;
-    if (!Number.isSafeInteger(h.signed_at)) throw new ProtocolError("bad_handover", "a handover's time");
+    if (from.length !== 32 || to.length !== 32) throw bad("a handover's key is malformed");
+    if (!Number.isSafeInteger(h.signed_at)) throw bad("a handover's time");
     const at = new Uint8Array(8);
     new DataView(at.buffer).setBigInt64(0, BigInt(h.signed_at));
     const msg = concat(utf8("amanat/root-handover/v1\n"), from, to, at);
@@ -245,13 +245,14 @@ export function followHandovers(pinned: Uint8Array, chain: Handover[]): Uint8Arr
       return s.length === 64 && ed25519.verify(s, msg, key, { zip215: false });
     };
     if (equalBytes(from, to) || !ok(h.from_signature, from) || !ok(h.to_signature, to))
-      throw new ProtocolError("bad_handover", "a root handover's signatures do not verify");
-    const next = fingerprintOf(to);
-    if (seen.some((r) => equalBytes(r, next))) throw new ProtocolError("bad_handover", "the handovers loop");
-    seen.push(next);
-    current = next;
+      throw bad("a root handover's signatures do not verify");
+    if (roots.length === 0) roots.push(from);
+    else if (!equalBytes(roots[roots.length - 1], from)) throw bad("a handover does not start where the one before ended");
+    if (roots.some((r) => equalBytes(r, to))) throw bad("the handovers loop");
+    roots.push(to);
   }
-  return current;
+  const fingerprints = roots.map(fingerprintOf);
+  return fingerprints.some((f) => equalBytes(f, pinned)) ? fingerprints[fingerprints.length - 1] : pinned;
 }
 
 export function reviewers(k: Keyring): StaffMember[] {

@@ -78,25 +78,20 @@ pub struct Submitted {
 }
 
 /// Waits (up to `settings.witness_wait`) for the witnesses the keyring asks for to vouch for
-/// the receipts just checked, and says how it went.
+/// the receipts `upload_all` verified, and says how it went; returns the documents.
 fn witness(
     api: &Api,
     keyring: &VerifiedKeyring,
-    documents: &[DocumentInfo],
+    sent: Vec<Sent>,
     settings: &upload::Settings,
     events: &mut dyn Events,
-) -> Result<receipt::Witnessing> {
-    let Ok(verifier) = receipt::log_verifier(keyring) else {
-        return Ok(receipt::Witnessing::NotAsked);
-    };
-    let receipts = documents
-        .iter()
-        .filter_map(|d| d.receipt.as_deref())
-        .map(|t| receipt::verify(t, &verifier))
-        .collect::<Result<Vec<_>>>()?;
+) -> Result<(Vec<DocumentInfo>, receipt::Witnessing)> {
+    let (documents, receipts): (Vec<_>, Vec<_>) =
+        sent.into_iter().map(|s| (s.info, s.receipt)).unzip();
+    let receipts: Vec<_> = receipts.into_iter().flatten().collect();
     let w = receipt::await_witnesses(api, keyring, &receipts, settings.witness_wait)?;
     events.event(Event::Witnessing(&w));
-    Ok(w)
+    Ok((documents, w))
 }
 
 /// The whole submission: keyring, a new codename, the case, every document and its receipt.
@@ -132,7 +127,7 @@ pub fn submit(
             None
         }
     };
-    let documents = upload_all(
+    let sent = upload_all(
         &mut api,
         case_id,
         &keys,
@@ -141,7 +136,7 @@ pub fn submit(
         settings,
         events,
     )?;
-    let witnessing = witness(&api, &keyring, &documents, settings, events)?;
+    let (documents, witnessing) = witness(&api, &keyring, sent, settings, events)?;
     Ok(Submitted {
         case_id,
         documents,
@@ -170,7 +165,7 @@ pub fn add_to_case(
         .as_ref()
         .map(|l| l.verifier())
         .transpose()?;
-    let documents = upload_all(
+    let sent = upload_all(
         &mut api,
         me.case_id,
         &keys,
@@ -179,7 +174,7 @@ pub fn add_to_case(
         settings,
         events,
     )?;
-    let witnessing = witness(&api, &keyring, &documents, settings, events)?;
+    let (documents, witnessing) = witness(&api, &keyring, sent, settings, events)?;
     Ok(Submitted {
         case_id: me.case_id,
         documents,
@@ -244,6 +239,13 @@ pub fn create_case(
     }
 }
 
+/// A document the server stored, with its receipt as this client verified it (`None` when
+/// the keyring names no log).
+pub struct Sent {
+    pub info: DocumentInfo,
+    pub receipt: Option<amanat_protocol::log::receipt::Verified>,
+}
+
 /// Sends each document in turn, checking each receipt against `log` (when given) and what was
 /// sent.
 pub fn upload_all(
@@ -254,16 +256,16 @@ pub fn upload_all(
     log: Option<&NoteVerifier>,
     settings: &upload::Settings,
     events: &mut dyn Events,
-) -> Result<Vec<DocumentInfo>> {
+) -> Result<Vec<Sent>> {
     let commitment = keys.commitment(&case_id)?;
     let mut done = Vec::new();
     for doc in docs {
         let info = upload(api, case_id, keys, doc, settings)?;
-        if let Some(verifier) = log {
-            receipt::check_document(&info, &commitment, verifier)?;
-        }
+        let receipt = log
+            .map(|verifier| receipt::check_document(&info, &commitment, verifier))
+            .transpose()?;
         events.event(Event::Sent(&info));
-        done.push(info);
+        done.push(Sent { info, receipt });
     }
     Ok(done)
 }

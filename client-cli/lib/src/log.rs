@@ -58,38 +58,25 @@ impl KeyringsInForce {
     /// which the pinned root vouched for (it signed the handover that made it the successor).
     /// The chain must be unbroken: each handover verifies and starts where the last ended.
     pub fn following(pinned: Fingerprint, chain: &[Handover]) -> Result<Self> {
-        let Some(first) = chain.first() else {
-            return Ok(Self::new(pinned));
-        };
-        let broken = |why: String| {
+        let keys = amanat_protocol::handover::roots(chain).map_err(|e| {
             Error::new(format!(
-                "LOG INTEGRITY FAILURE: the server's root handovers do not form a chain: {why}"
+                "LOG INTEGRITY FAILURE: the server's root handovers do not form a chain: {e}"
             ))
-        };
-        let mut roots = vec![
-            first
-                .from_fingerprint()
-                .map_err(|e| broken(e.to_string()))?,
-        ];
-        let mut previous_to: Option<[u8; 32]> = None;
-        for h in chain {
-            h.verify().map_err(|e| broken(e.to_string()))?;
-            if previous_to.is_some_and(|to| to != h.from) {
-                return Err(broken(
-                    "a handover does not start where the one before ended".into(),
-                ));
+        })?;
+        let points: Vec<ed25519_dalek::VerifyingKey> = keys
+            .iter()
+            .filter_map(|k| ed25519_dalek::VerifyingKey::from_bytes(k).ok())
+            .collect();
+        match points.first() {
+            Some(first) if points.iter().any(|p| Fingerprint::of(p) == pinned) => {
+                Ok(KeyringsInForce {
+                    root: Fingerprint::of(first),
+                    root_key: Some(*first),
+                    current: None,
+                })
             }
-            previous_to = Some(h.to);
-            roots.push(h.to_fingerprint().map_err(|e| broken(e.to_string()))?);
+            _ => Ok(Self::new(pinned)),
         }
-        if !roots.contains(&pinned) {
-            return Ok(Self::new(pinned));
-        }
-        Ok(KeyringsInForce {
-            root: roots[0],
-            root_key: ed25519_dalek::VerifyingKey::from_bytes(&first.from).ok(),
-            current: None,
-        })
     }
 
     /// The root in force at this point of the log.
@@ -97,9 +84,15 @@ impl KeyringsInForce {
         &self.root
     }
 
-    /// The public key of the root in force, once a keyring or a handover named it.
-    pub fn root_key(&self) -> Option<&ed25519_dalek::VerifyingKey> {
-        self.root_key.as_ref()
+    /// The key a web manifest logged at this point must verify with: the root in force's,
+    /// once a keyring or handover named it, else `current` (the root of the keyring the
+    /// client verified) if that is the root in force.
+    pub fn manifest_key(
+        &self,
+        current: &ed25519_dalek::VerifyingKey,
+    ) -> Option<ed25519_dalek::VerifyingKey> {
+        self.root_key
+            .or_else(|| (Fingerprint::of(current) == self.root).then_some(*current))
     }
 
     /// Accounts a `06` entry: the root in force hands over. A handover that does not verify

@@ -433,10 +433,7 @@ fn account(
             }),
         },
         Entry::WebManifestPublished(m) => {
-            let key = in_force.root_key().copied().or_else(|| {
-                (amanat_protocol::keyring::Fingerprint::of(root_key) == *in_force.root())
-                    .then_some(*root_key)
-            });
+            let key = in_force.manifest_key(root_key);
             if key.is_none_or(|k| m.verify(&k).is_err()) {
                 report.problems.push(format!(
                     "entry {i}: a web page manifest whose signature does not verify with the root key in force"

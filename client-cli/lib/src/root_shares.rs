@@ -329,7 +329,8 @@ fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
     }
 }
 
-fn binomial(n: usize, k: usize) -> usize {
+/// How many ways there are to choose `k` of `n` shares: the combinations `split` checks.
+pub fn binomial(n: usize, k: usize) -> usize {
     (0..k).fold(1, |acc, i| acc * (n - i) / (i + 1))
 }
 

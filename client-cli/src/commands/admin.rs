@@ -437,8 +437,7 @@ pub fn run_root(cmd: &RootCommand) -> Result<()> {
                 }
                 paths.push(path);
             }
-            let combos = (0..*threshold as u64)
-                .fold(1u64, |acc, i| acc * (u64::from(*shares) - i) / (i + 1));
+            let combos = root_shares::binomial(usize::from(*shares), usize::from(*threshold));
             println!(
                 "Split root {fingerprint} into {shares} shares; any {threshold} restore it (split {}).",
                 made[0].split_id()

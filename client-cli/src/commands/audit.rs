@@ -188,7 +188,7 @@ fn read_keyring_file(path: &Path, root: &Fingerprint) -> Result<VerifiedKeyring>
     Ok(signed.verify(root)?)
 }
 
-pub use amanat_client::receipt::{log_verifier, verify as verify_receipt};
+pub use amanat_client::receipt::{check_extends, log_verifier, verify as verify_receipt};
 
 fn latest_checkpoint(api: &Api, verifier: &NoteVerifier) -> Result<Checkpoint> {
     let cp = SignedCheckpoint(api.log_checkpoint()?.checkpoint);
@@ -197,10 +197,6 @@ fn latest_checkpoint(api: &Api, verifier: &NoteVerifier) -> Result<Checkpoint> {
             "LOG INTEGRITY FAILURE: the server's checkpoint is not validly signed by the log: {e}"
         ))
     })
-}
-
-fn check_extends(api: &Api, older: &Checkpoint, newer: &Checkpoint) -> Result<()> {
-    amanat_client::receipt::check_extends(api, older, newer)
 }
 
 pub fn describe(e: &Entry) -> String {
@@ -592,12 +588,8 @@ fn account(
             }),
         },
         Entry::WebManifestPublished(m) => {
-            // Signed by the root in force when it was logged; before any keyring or handover
-            // named that root's key, it can only be the current keyring's root.
-            let key = in_force
-                .root_key()
-                .copied()
-                .or_else(|| (Fingerprint::of(root_key) == *in_force.root()).then_some(*root_key));
+            // Signed by the root in force when it was logged.
+            let key = in_force.manifest_key(root_key);
             if key.is_none_or(|k| m.verify(&k).is_err()) {
                 problems.push(format!(
                     "entry {i}: a web page manifest whose signature does not verify with the root key in force"

@@ -61,15 +61,7 @@ pub fn withdraw(args: &crate::cli::WithdrawArgs) -> Result<()> {
             "--codename-stdin needs --yes: standard input cannot also answer the confirmation",
         ));
     }
-    let foundation = Foundation {
-        endpoint: crate::api::Endpoint::new(
-            &args.server.server,
-            args.server.server_cert.as_deref(),
-            args.server.proxy.as_deref(),
-        )?,
-        root: amanat_protocol::keyring::Fingerprint::parse(&args.root.root)?,
-        min_keyring_version: args.root.min_keyring_version,
-    };
+    let foundation = crate::commands::foundation(&args.server, &args.root)?;
     let codename = crate::commands::codename::read_codename(args.codename_stdin)?;
     let yes = args.yes;
     let mut confirm = |case: &amanat_protocol::wire::MyCase| {

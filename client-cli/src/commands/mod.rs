@@ -21,6 +21,23 @@ pub mod wizard;
 pub use amanat_client::files::write_private;
 pub use amanat_client::format_bytes;
 
+/// The foundation a complainant's command talks to: the server, and the root fingerprint it
+/// was given out of band.
+pub fn foundation(
+    server: &crate::cli::ServerArgs,
+    root: &crate::cli::RootArgs,
+) -> crate::error::Result<amanat_client::complainant::Foundation> {
+    Ok(amanat_client::complainant::Foundation {
+        endpoint: amanat_client::api::Endpoint::new(
+            &server.server,
+            server.server_cert.as_deref(),
+            server.proxy.as_deref(),
+        )?,
+        root: amanat_protocol::keyring::Fingerprint::parse(&root.root)?,
+        min_keyring_version: root.min_keyring_version,
+    })
+}
+
 /// Unix seconds as `2026-11-23 10:40 UTC`.
 pub fn format_time(secs: i64) -> String {
     amanat_protocol::time::utc_minute(secs)

@@ -8,10 +8,8 @@ use amanat_client::receipt::Witnessing;
 use amanat_client::upload;
 use amanat_protocol::codename::Codename;
 use amanat_protocol::ids::CaseId;
-use amanat_protocol::keyring::Fingerprint;
 use amanat_protocol::wire::DocumentKind;
 
-use crate::api::Endpoint;
 use crate::cli::SubmitArgs;
 use crate::commands::{format_bytes, wizard};
 use crate::error::{CliError, Result};
@@ -29,15 +27,7 @@ pub fn run(args: &SubmitArgs) -> Result<()> {
         None
     };
     let docs = collect(args)?;
-    let foundation = Foundation {
-        endpoint: Endpoint::new(
-            &args.server.server,
-            args.server.server_cert.as_deref(),
-            args.server.proxy.as_deref(),
-        )?,
-        root: Fingerprint::parse(&args.root.root)?,
-        min_keyring_version: args.root.min_keyring_version,
-    };
+    let foundation = crate::commands::foundation(&args.server, &args.root)?;
     if let Some(dir) = &args.receipt {
         std::fs::create_dir_all(dir).map_err(|e| CliError::file("create", dir, e))?;
     }

@@ -413,11 +413,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        self.verify_stored(&signed).map_err(|e| {
-            ServiceError::Internal(format!(
-                "stored keyring version {version} does not verify: {e}"
-            ))
-        })?;
+        self.verify_stored(&signed, version)?;
         Ok(signed)
     }
 }

@@ -221,38 +221,52 @@ impl Services {
         }
     }
     /// The fingerprint keyrings must be signed under.
-    /// The root whose signature a new keyring or manifest needs: the configured root, moved
-    /// on by every handover the store holds.
+    /// This foundation's roots, oldest first: the configured root, then each logged
+    /// handover's new root. The stored chain is checked as clients check it (both signatures,
+    /// each link starting where the last ended) and must start at the configured root, so a
+    /// handover row slipped into the database is not trusted.
+    fn roots(&self) -> Result<Vec<[u8; 32]>> {
+        let chain = self.store.root_handovers()?;
+        let keys = amanat_protocol::handover::roots(&chain).map_err(|e| {
+            ServiceError::Internal(format!("the stored root handovers do not verify: {e}"))
+        })?;
+        match keys.first() {
+            None => Ok(vec![*self.root_key.as_bytes()]),
+            Some(first) if first == self.root_key.as_bytes() => Ok(keys),
+            Some(_) => Err(ServiceError::Internal(
+                "the stored root handovers do not start at this server's root".into(),
+            )),
+        }
+    }
+
+    /// The root whose signature a new keyring or manifest needs: the last of [`Self::roots`].
     fn root_in_force(&self) -> Result<ed25519_dalek::VerifyingKey> {
-        let key = match self.store.root_handovers()?.last() {
-            Some(h) => h.to,
-            None => return Ok(self.root_key),
-        };
-        ed25519_dalek::VerifyingKey::from_bytes(&key)
+        let roots = self.roots()?;
+        let last = roots.last().unwrap_or(self.root_key.as_bytes());
+        ed25519_dalek::VerifyingKey::from_bytes(last)
             .map_err(|_| ServiceError::Internal("a stored root handover names a bad key".into()))
     }
 
-    /// Re-verifies a keyring this server stored: it must be signed by one of this
-    /// foundation's roots (the configured one or one a handover named), and verify.
-    fn verify_stored(
-        &self,
-        signed: &SignedKeyring,
-    ) -> std::result::Result<VerifiedKeyring, amanat_protocol::Error> {
+    /// Re-verifies keyring `version` as this server stored it: it must be signed by one of
+    /// this foundation's roots, and verify. This runs on every case creation, so it reads the
+    /// handovers only after a rotation and does not re-check their signatures (publishing,
+    /// through [`Self::roots`], does; and every client checks the chain itself).
+    fn verify_stored(&self, signed: &SignedKeyring, version: u64) -> Result<VerifiedKeyring> {
         let ours = signed.root_key == *self.root_key.as_bytes()
             || self
                 .store
-                .root_handovers()
-                .map_err(|e| amanat_protocol::Error::Io(std::io::Error::other(e.to_string())))?
+                .root_handovers()?
                 .iter()
                 .any(|h| h.to == signed.root_key);
-        let root = if ours {
-            ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key)
-                .map(|k| Fingerprint::of(&k))
-                .unwrap_or(Fingerprint::of(&self.root_key))
-        } else {
-            Fingerprint::of(&self.root_key)
+        let root = match ed25519_dalek::VerifyingKey::from_bytes(&signed.root_key) {
+            Ok(k) if ours => Fingerprint::of(&k),
+            _ => Fingerprint::of(&self.root_key),
         };
-        signed.verify(&root)
+        signed.verify(&root).map_err(|e| {
+            ServiceError::Internal(format!(
+                "stored keyring version {version} does not verify: {e}"
+            ))
+        })
     }
 
     pub fn max_document_bytes(&self) -> u64 {
@@ -292,12 +306,7 @@ impl Services {
             body: stored.body,
             signature: stored.signature,
         };
-        self.verify_stored(&signed).map(Some).map_err(|e| {
-            ServiceError::Internal(format!(
-                "stored keyring version {} does not verify: {e}",
-                stored.version
-            ))
-        })
+        self.verify_stored(&signed, stored.version).map(Some)
     }
 }
 
