@@ -1,4 +1,5 @@
-//! The content-addressed blob store: ciphertext lives at `blob_dir/ab/abcdef…` (its SHA-256).
+//! The folder blob store, the embedded default: ciphertext lives at `blob_dir/ab/abcdef…`
+//! (its SHA-256).
 //! Uploads stream into `blob_dir/tmp/`, hashed on the way, then are fsynced, renamed into
 //! place and the directory fsynced, so a receipt never points at a half-written file.
 //! Paths come only from digests, never from anything a client sends. All calls block.
@@ -12,43 +13,29 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use amanat_protocol::encoding::hex;
 use sha2::{Digest, Sha256};
 
+pub use super::{Committed, StoredBlob};
+
 const TMP: &str = "tmp";
 
 /// The blob directory. Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct BlobStore {
+pub struct DirStore {
     root: PathBuf,
 }
 
-/// A blob being written. Dropping it without [`BlobStore::commit`] deletes the file.
+/// A blob being written. Dropping it without [`DirStore::commit`] deletes the file.
 #[derive(Debug)]
-pub struct TmpBlob {
+pub struct DirTmp {
     path: PathBuf,
     file: Option<File>,
     hasher: Sha256,
     len: u64,
 }
 
-/// A blob safely in place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Committed {
-    pub sha256: [u8; 32],
-    pub len: u64,
-}
-
-/// A stored blob as the orphan collector sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredBlob {
-    pub sha256: [u8; 32],
-    /// The later of its modification and status-change times: when it was written, renamed
-    /// into place, or last claimed by an upload of the same bytes.
-    pub touched: SystemTime,
-}
-
-impl BlobStore {
+impl DirStore {
     /// Creates the directories (mode 0700) and removes temporary files a crash left behind.
-    pub fn open(root: &Path) -> io::Result<BlobStore> {
-        let store = BlobStore {
+    pub fn open(root: &Path) -> io::Result<DirStore> {
+        let store = DirStore {
             root: root.to_owned(),
         };
         mkdir_private(&store.root)?;
@@ -70,7 +57,7 @@ impl BlobStore {
     }
 
     /// Starts a new blob in `tmp/` under a random name.
-    pub fn begin(&self) -> io::Result<TmpBlob> {
+    pub fn begin(&self) -> io::Result<DirTmp> {
         let name: [u8; 16] = rand::random();
         let path = self.root.join(TMP).join(hex(&name));
         let file = OpenOptions::new()
@@ -78,7 +65,7 @@ impl BlobStore {
             .create_new(true)
             .mode(0o600)
             .open(&path)?;
-        Ok(TmpBlob {
+        Ok(DirTmp {
             path,
             file: Some(file),
             hasher: Sha256::new(),
@@ -88,8 +75,7 @@ impl BlobStore {
 
     /// Makes `tmp` durable and moves it to its content address. If that blob already exists
     /// (the same bytes were uploaded before), the existing file is kept.
-    pub fn commit(&self, mut tmp: TmpBlob) -> io::Result<Committed> {
-        let started = std::time::Instant::now();
+    pub fn commit(&self, mut tmp: DirTmp) -> io::Result<Committed> {
         let file = tmp
             .file
             .take()
@@ -99,7 +85,6 @@ impl BlobStore {
         let sha256: [u8; 32] = std::mem::take(&mut tmp.hasher).finalize().into();
         self.commit_file(&tmp.path, &sha256)?;
         tmp.path = PathBuf::new(); // nothing left for Drop to remove
-        crate::metrics::global().blob_commit(started.elapsed());
         Ok(Committed {
             sha256,
             len: tmp.len,
@@ -121,7 +106,7 @@ impl BlobStore {
             fs::remove_file(path)?;
             // The existing blob is about to be claimed by a new row: make it young again, so
             // the orphan collector's grace period protects it until that row commits.
-            File::open(&target)?.set_modified(SystemTime::now())?;
+            self.touch(sha256)?;
         } else {
             fs::rename(path, &target)?;
             sync_dir(dir)?;
@@ -172,6 +157,11 @@ impl BlobStore {
         Ok(out)
     }
 
+    /// Makes an existing blob young again (see [`DirStore::commit_file`]).
+    pub fn touch(&self, sha256: &[u8; 32]) -> io::Result<()> {
+        File::open(self.path_of(sha256))?.set_modified(SystemTime::now())
+    }
+
     /// Deletes a blob (an orphan no row refers to) and syncs its directory.
     pub fn remove_blob(&self, sha256: &[u8; 32]) -> io::Result<()> {
         let path = self.path_of(sha256);
@@ -192,7 +182,7 @@ impl BlobStore {
     }
 }
 
-impl TmpBlob {
+impl DirTmp {
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
         let file = self
             .file
@@ -214,7 +204,7 @@ impl TmpBlob {
     }
 }
 
-impl Drop for TmpBlob {
+impl Drop for DirTmp {
     fn drop(&mut self) {
         if !self.path.as_os_str().is_empty() {
             // Best effort: whatever remains is removed at the next start.
@@ -228,7 +218,7 @@ fn is_lower_hex(s: &str) -> bool {
 }
 
 /// A blob file name: 64 lowercase hex digits.
-fn parse_digest(name: &str) -> Option<[u8; 32]> {
+pub(super) fn parse_digest(name: &str) -> Option<[u8; 32]> {
     if name.len() != 64 || !is_lower_hex(name) {
         return None;
     }
@@ -240,7 +230,7 @@ fn parse_digest(name: &str) -> Option<[u8; 32]> {
 }
 
 /// Reads a blob in pieces, for streaming it out without holding it in memory.
-pub fn read_chunk(file: &mut File, max: usize) -> io::Result<Vec<u8>> {
+pub fn read_chunk(file: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; max];
     let n = file.read(&mut buf)?;
     buf.truncate(n);
@@ -273,7 +263,7 @@ mod tests {
     #[test]
     fn writes_commits_and_dedupes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(&dir.path().join("blobs")).unwrap();
+        let store = DirStore::open(&dir.path().join("blobs")).unwrap();
         let mut a = store.begin().unwrap();
         a.write(b"hello ").unwrap();
         a.write(b"world").unwrap();
@@ -305,7 +295,7 @@ mod tests {
     fn lists_and_removes_blobs_and_touches_a_deduped_one() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("blobs");
-        let store = BlobStore::open(&root).unwrap();
+        let store = DirStore::open(&root).unwrap();
         let mut a = store.begin().unwrap();
         a.write(b"orphan").unwrap();
         let c = store.commit(a).unwrap();
@@ -340,14 +330,14 @@ mod tests {
     fn dropped_and_leftover_tmp_files_go_away() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("blobs");
-        let store = BlobStore::open(&root).unwrap();
+        let store = DirStore::open(&root).unwrap();
         let mut a = store.begin().unwrap();
         a.write(b"partial").unwrap();
         drop(a);
         assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
 
         fs::write(root.join("tmp/crashed"), b"x").unwrap();
-        BlobStore::open(&root).unwrap();
+        DirStore::open(&root).unwrap();
         assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
     }
 }
