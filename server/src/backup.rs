@@ -132,7 +132,7 @@ fn blob_path(root: &Path, sha256: &[u8; 32]) -> PathBuf {
 /// Copies every blob of `from` into `to`, checking each against its name. Returns the
 /// digests copied, and their total size.
 fn copy_blobs(from: &Path, to: &Path) -> Result<(Vec<[u8; 32]>, u64), Error> {
-    let store = BlobStore::open(from).map_err(io(format!("cannot open {}", from.display())))?;
+    let store = BlobStore::open_dir(from).map_err(io(format!("cannot open {}", from.display())))?;
     let listed = store
         .stored_blobs()
         .map_err(io(format!("cannot list {}", from.display())))?;
@@ -190,6 +190,12 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), Error> {
 /// snapshot), then the blobs, which the server writes before the rows that refer to them
 /// and never deletes while referred to, so every row of the snapshot finds its blob.
 pub fn backup(config: &Config, out: &Path) -> Result<BackupReport, Error> {
+    if let Some(bucket) = &config.bucket {
+        return Err(fail(format!(
+            "the blobs are in {}, which this command does not copy: back the bucket up with the store's own versioning or replication, back the database up with pg_dump, and see docs/deploy.md, \"Backups\"",
+            bucket.url()
+        )));
+    }
     fresh_dir(out, "--out")?;
     let backend = Backend::from_url(&config.database_url).map_err(fail)?;
     let (kind, file) = match backend {
@@ -404,23 +410,10 @@ pub fn verify(config: &Config) -> Result<Verified, Error> {
     // The keyring against the root, exactly as `serve` checks it at start-up.
     crate::open_services(config)?;
     let store = Store::open(&config.database_url)?;
+    let blobs = BlobStore::open(config).map_err(io("cannot open the blob store".into()))?;
     let mut documents = 0u64;
     for (sha, len) in store.document_blobs()? {
-        let path = blob_path(&config.blob_dir, &sha);
-        let (got, got_len) = sha256_file(&path).map_err(|_| {
-            fail(format!(
-                "document blob {} is missing from {}",
-                hex(&sha),
-                config.blob_dir.display()
-            ))
-        })?;
-        if got != sha || got_len != len {
-            return Err(fail(format!(
-                "document blob {} is damaged: {got_len} bytes hashing to {}, the database records {len} bytes",
-                hex(&sha),
-                hex(&got)
-            )));
-        }
+        crate::migrate::check_blob(&blobs, &sha, len)?;
         documents += 1;
     }
 

@@ -92,6 +92,30 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Witnesses (C2SP tlog-witness URLs) asked to cosign every new checkpoint.
     pub witnesses: Vec<String>,
+    /// Keep blobs in this S3-compatible bucket instead of `blob_dir` (which then holds
+    /// nothing). Credentials come from the environment when the server opens it.
+    pub bucket: Option<BucketConfig>,
+}
+
+/// `blobs = "s3://bucket/prefix"` with its endpoint, region and addressing style.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketConfig {
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub path_style: bool,
+}
+
+impl BucketConfig {
+    /// `s3://bucket/prefix`, as written in `blobs`.
+    pub fn url(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
 }
 
 impl fmt::Debug for Config {
@@ -118,6 +142,7 @@ impl fmt::Debug for Config {
             .field("web_dir", &self.web_dir)
             .field("metrics_listen", &self.metrics_listen)
             .field("witnesses", &self.witnesses)
+            .field("bucket", &self.bucket)
             .finish()
     }
 }
@@ -208,6 +233,15 @@ pub struct Layer {
     pub metrics_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Vec<String>>,
+    /// `s3://bucket/prefix` to keep blobs in S3-compatible storage (default: `blob_dir`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_path_style: Option<bool>,
 }
 
 impl Layer {
@@ -236,7 +270,11 @@ impl Layer {
             max_in_flight,
             web_dir,
             metrics_listen,
-            witnesses
+            witnesses,
+            blobs,
+            s3_endpoint,
+            s3_region,
+            s3_path_style
         );
         self
     }
@@ -298,6 +336,21 @@ impl Layer {
                     layer.database_url = Some(read_secret(name, value)?);
                 }
                 "AMANAT_BLOB_DIR" => layer.blob_dir = Some(value.into()),
+                "AMANAT_BLOBS" => layer.blobs = Some(value.clone()),
+                "AMANAT_S3_ENDPOINT" => layer.s3_endpoint = Some(value.clone()),
+                "AMANAT_S3_REGION" => layer.s3_region = Some(value.clone()),
+                "AMANAT_S3_PATH_STYLE" => {
+                    layer.s3_path_style = Some(match value.trim() {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" => false,
+                        _ => {
+                            return Err(ConfigError::Invalid {
+                                setting: "s3_path_style",
+                                reason: format!("{name} must be true or false, not {value:?}"),
+                            });
+                        }
+                    });
+                }
                 "AMANAT_WEB_DIR" => layer.web_dir = Some(value.into()),
                 "AMANAT_METRICS_LISTEN" => layer.metrics_listen = Some(value.clone()),
                 "AMANAT_WITNESSES" => {
@@ -401,6 +454,7 @@ impl Config {
 
     /// Validates a merged layer.
     pub fn from_layer(layer: Layer) -> Result<Config, ConfigError> {
+        let bucket = bucket_config(&layer)?;
         let listen_text = layer.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
         let listen = listen_text
             .parse::<SocketAddr>()
@@ -556,7 +610,17 @@ impl Config {
                 });
             }
         }
+        if bucket.is_some() && max_document_bytes > crate::blobs::bucket::MAX_COPY {
+            return Err(ConfigError::Invalid {
+                setting: "max_document_bytes",
+                reason: format!(
+                    "{max_document_bytes} is more than the {} bytes S3 can copy in one request; on an S3 blob store keep it at or below that",
+                    crate::blobs::bucket::MAX_COPY
+                ),
+            });
+        }
         Ok(Config {
+            bucket,
             listen,
             database_url,
             blob_dir,
@@ -605,7 +669,101 @@ impl Config {
             web_dir: self.web_dir.clone(),
             metrics_listen: self.metrics_listen.map(|a| a.to_string()),
             witnesses: (!self.witnesses.is_empty()).then(|| self.witnesses.clone()),
+            blobs: self.bucket.as_ref().map(BucketConfig::url),
+            s3_endpoint: self.bucket.as_ref().map(|b| b.endpoint.clone()),
+            s3_region: self.bucket.as_ref().map(|b| b.region.clone()),
+            s3_path_style: self.bucket.as_ref().map(|b| b.path_style),
         }
+    }
+}
+
+/// `blobs`, `s3_endpoint`, `s3_region` and `s3_path_style` as one bucket, or `None` for the
+/// folder store.
+fn bucket_config(layer: &Layer) -> Result<Option<BucketConfig>, ConfigError> {
+    let Some(url) = layer
+        .blobs
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        if layer.s3_endpoint.is_some() {
+            return Err(ConfigError::Invalid {
+                setting: "s3_endpoint",
+                reason: "s3_endpoint is set but blobs is not; add blobs = \"s3://BUCKET/PREFIX\""
+                    .into(),
+            });
+        }
+        return Ok(None);
+    };
+    BucketConfig::parse(
+        url,
+        layer.s3_endpoint.as_deref(),
+        layer.s3_region.as_deref(),
+        layer.s3_path_style,
+    )
+    .map(Some)
+}
+
+impl BucketConfig {
+    /// `s3://BUCKET[/PREFIX]` with its endpoint (default: AWS in the region), region (default
+    /// `us-east-1`) and addressing style (default: virtual-hosted), checked.
+    pub fn parse(
+        url: &str,
+        endpoint: Option<&str>,
+        region: Option<&str>,
+        path_style: Option<bool>,
+    ) -> Result<BucketConfig, ConfigError> {
+        let invalid =
+            |setting: &'static str, reason: String| ConfigError::Invalid { setting, reason };
+        let rest = url.strip_prefix("s3://").ok_or_else(|| {
+        invalid(
+            "blobs",
+            format!("{url:?} is not s3://BUCKET or s3://BUCKET/PREFIX (leave blobs unset to keep blobs in blob_dir)"),
+        )
+    })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let prefix = prefix.trim_matches('/').to_owned();
+        if prefix.split('/').any(|p| p == "." || p == "..")
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        {
+            return Err(invalid(
+                "blobs",
+                format!(
+                    "the prefix {prefix:?} may hold only letters, digits, '-', '_', '.' and '/'"
+                ),
+            ));
+        }
+        let region = region
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("us-east-1")
+            .to_owned();
+        let endpoint = endpoint
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        let loopback = ["http://127.0.0.1:", "http://[::1]:", "http://localhost:"]
+            .iter()
+            .any(|p| endpoint.starts_with(p));
+        if !(endpoint.starts_with("https://") || loopback) {
+            return Err(invalid(
+                "s3_endpoint",
+                format!(
+                    "{endpoint:?} is not an https:// URL (plain http is allowed only to a store on this machine, e.g. http://127.0.0.1:9000)"
+                ),
+            ));
+        }
+        let config = BucketConfig {
+            endpoint,
+            region,
+            bucket: bucket.to_owned(),
+            prefix,
+            path_style: path_style.unwrap_or(false),
+        };
+        // The client checks the bucket name and the endpoint's shape.
+        crate::blobs::s3::S3::check(&config).map_err(|e| invalid("blobs", e))?;
+        Ok(config)
     }
 }
 

@@ -126,7 +126,7 @@ pub fn init_data_dir_with_log_origin(
     let log_public_key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
 
     let blob_dir = dir.join("blobs");
-    crate::blobs::BlobStore::open(&blob_dir)
+    crate::blobs::BlobStore::open_dir(&blob_dir)
         .map_err(io_err(format!("cannot create {}", blob_dir.display())))?;
 
     let config = Config {
@@ -159,6 +159,7 @@ pub fn init_data_dir_with_log_origin(
         web_dir: None,
         metrics_listen: None,
         witnesses: Vec::new(),
+        bucket: None,
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http;
 mod init;
 pub mod metrics;
+pub mod migrate;
 pub mod service;
 pub mod store;
 pub mod tls;
@@ -55,11 +56,8 @@ pub fn open_services(config: &Config) -> Result<Services, Error> {
         &config.database_url,
         std::time::Duration::from_secs(config.database_timeout_secs),
     )?;
-    let blobs = BlobStore::open(&config.blob_dir).map_err(|source| Error::Io {
-        what: format!(
-            "cannot open the blob directory {}",
-            config.blob_dir.display()
-        ),
+    let blobs = BlobStore::open(config).map_err(|source| Error::Io {
+        what: "cannot open the blob store".into(),
         source,
     })?;
     let services = Services::new(config, store, blobs, log);
@@ -68,16 +66,26 @@ pub fn open_services(config: &Config) -> Result<Services, Error> {
 }
 
 /// Opens the services and the certificate, and collects what a crash left behind.
+/// Runs on a thread of its own: the caller is inside the actix system, where a blocking
+/// client (the S3 store's) may not wait.
 fn prepare(config: &Config) -> Result<(web::Data<Services>, rustls::ServerConfig), Error> {
     let tls = tls::server_config(&config.tls_cert, &config.tls_key)?;
-    let services = web::Data::new(open_services(config)?);
-    services
-        .collect_uploads()
-        .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;
-    services
-        .collect_orphan_blobs()
-        .map_err(|e| Error::Init(format!("cannot collect orphan blobs: {e}")))?;
-    Ok((services, tls))
+    let services = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let services = open_services(config)?;
+                services
+                    .collect_uploads()
+                    .map_err(|e| Error::Init(format!("cannot collect expired uploads: {e}")))?;
+                services
+                    .collect_orphan_blobs()
+                    .map_err(|e| Error::Init(format!("cannot collect orphan blobs: {e}")))?;
+                Ok::<_, Error>(services)
+            })
+            .join()
+            .map_err(|_| Error::Init("opening the services failed".into()))?
+    })?;
+    Ok((web::Data::new(services), tls))
 }
 
 fn http_server(

@@ -108,6 +108,30 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Copy every document's blob from the store the configuration names to another: a
+    /// folder to an S3-compatible bucket, or back. Each blob is hashed on the way and read back
+    /// from the target. Safe to run again; then point `blobs` (or `blob_dir`) at the target.
+    #[command(
+        name = "migrate-blobs",
+        after_help = "Examples:\n  AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… amanat-server migrate-blobs --config /var/lib/amanat/srv/config.toml --to s3://amanat-blobs/prod --s3-endpoint https://s3.eu-central-1.amazonaws.com --s3-region eu-central-1\n  amanat-server migrate-blobs --config /var/lib/amanat/srv/config.toml --to /var/lib/amanat/srv/blobs\n\nRun it while the server serves, then stop the server, run it once more (for documents\nstored meanwhile), switch the configuration and start the server. docs/deploy.md, \"Moving\nto several servers\", walks through it."
+    )]
+    MigrateBlobs {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The target: s3://BUCKET/PREFIX, or a folder.
+        #[arg(long, value_name = "TARGET")]
+        to: String,
+        /// For an s3:// target: the endpoint (default: AWS in --s3-region).
+        #[arg(long, value_name = "URL")]
+        s3_endpoint: Option<String>,
+        /// For an s3:// target: the region (default us-east-1).
+        #[arg(long, value_name = "REGION")]
+        s3_region: Option<String>,
+        /// For an s3:// target: path-style addresses (https://host/bucket/key), as MinIO,
+        /// SeaweedFS and moto want.
+        #[arg(long)]
+        s3_path_style: bool,
+    },
     /// Ask a running server for /v1/health over TLS, trusting only the pinned certificate.
     Healthcheck {
         /// e.g. https://127.0.0.1:8443
@@ -164,6 +188,19 @@ fn main() -> ExitCode {
             rules,
             apply,
         } => retention(config, &rules, apply),
+        Command::MigrateBlobs {
+            config,
+            to,
+            s3_endpoint,
+            s3_region,
+            s3_path_style,
+        } => migrate_blobs(
+            config,
+            &to,
+            s3_endpoint.as_deref(),
+            s3_region.as_deref(),
+            s3_path_style,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,6 +314,39 @@ fn load_config(file: Option<PathBuf>) -> Result<Config> {
         &Overrides::default(),
     )?
     .config)
+}
+
+fn migrate_blobs(
+    file: Option<PathBuf>,
+    to: &str,
+    endpoint: Option<&str>,
+    region: Option<&str>,
+    path_style: bool,
+) -> Result {
+    use amanat_server::blobs::{BlobStore, s3};
+    let config = load_config(file)?;
+    let target = if to.starts_with("s3://") {
+        let bucket = config::BucketConfig::parse(to, endpoint, region, path_style.then_some(true))?;
+        let credentials = s3::Credentials::from_env().map_err(amanat_server::Error::Init)?;
+        let client = s3::S3::new(&bucket, credentials).map_err(amanat_server::Error::Init)?;
+        BlobStore::open_bucket(client).map_err(|source| amanat_server::Error::Io {
+            what: format!("cannot open {to}"),
+            source,
+        })?
+    } else {
+        BlobStore::open_dir(std::path::Path::new(to)).map_err(|source| {
+            amanat_server::Error::Io {
+                what: format!("cannot open the folder {to}"),
+                source,
+            }
+        })?
+    };
+    let m = amanat_server::migrate::migrate_blobs(&config, &target)?;
+    println!(
+        "migrated: {} blobs copied, {} already there, {} bytes of ciphertext checked in {to}",
+        m.copied, m.present, m.bytes
+    );
+    Ok(())
 }
 
 fn backup(file: Option<PathBuf>, out: &std::path::Path) -> Result {

@@ -197,6 +197,13 @@ impl From<ServiceError> for ApiError {
                 "root_reused",
                 "The handover names a root this foundation used before; hand over to a new key made with `amanat admin init`.",
             ),
+            E::PuzzleReplayed(purpose) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_pow",
+                format!(
+                    "The puzzle has already been used; each is good for one request. Get a new one from GET /v1/pow?purpose={purpose}."
+                ),
+            ),
             E::NotAge(reason) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "not_age",

@@ -76,8 +76,12 @@ pub async fn create_case(
     body: web::Json<CreateCase>,
     svc: Svc,
 ) -> Result<HttpResponse, ApiError> {
-    require_pow(&req, &svc, Purpose::CreateCase)?;
-    let case_id = blocking(move || svc.create_case(body.into_inner())).await?;
+    let solved = require_pow(&req, &svc, Purpose::CreateCase)?;
+    let case_id = blocking(move || {
+        svc.spend_puzzle(&solved)?;
+        svc.create_case(body.into_inner())
+    })
+    .await?;
     Ok(HttpResponse::Created().json(CaseCreated { case_id }))
 }
 
@@ -87,8 +91,12 @@ pub async fn challenge(
     body: web::Json<ChallengeRequest>,
     svc: Svc,
 ) -> Result<HttpResponse, ApiError> {
-    require_pow(&req, &svc, Purpose::Auth)?;
-    let c = blocking(move || svc.issue_challenge(&body.public_key)).await?;
+    let solved = require_pow(&req, &svc, Purpose::Auth)?;
+    let c = blocking(move || {
+        svc.spend_puzzle(&solved)?;
+        svc.issue_challenge(&body.public_key)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(c))
 }
 

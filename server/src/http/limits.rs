@@ -97,7 +97,11 @@ pub async fn puzzle(
 
 /// Checks and spends the request's solved puzzle for `purpose`: one HMAC and one hash, before
 /// the handler does any database work.
-pub fn require_pow(req: &HttpRequest, svc: &Services, purpose: Purpose) -> Result<(), ApiError> {
+pub fn require_pow(
+    req: &HttpRequest,
+    svc: &Services,
+    purpose: Purpose,
+) -> Result<crate::service::pow::Checked, ApiError> {
     let header = match req.headers().get(pow::HEADER) {
         None => None,
         Some(v) => Some(

@@ -119,6 +119,13 @@ impl From<UploadError> for Refusal {
                     "The chunk runs past the upload's declared length of {length} bytes; nothing of it was kept."
                 ),
             ),
+            UploadError::ChunkTooSmall { min } => api(
+                StatusCode::BAD_REQUEST,
+                "chunk_too_small",
+                format!(
+                    "This server keeps uploads in S3, where every chunk but the last must carry at least {min} bytes; nothing of this one was kept. Send larger chunks (the CLI and the page send 8 MiB)."
+                ),
+            ),
             UploadError::Busy => api(
                 StatusCode::CONFLICT,
                 "upload_busy",
@@ -433,7 +440,7 @@ pub async fn patch(
             Err(UploadError::ChunkTooLarge { max: MAX_CHUNK }.into())
         }
         Ended::Cut(refusal) => {
-            run(move || svc.close_chunk(writer)).await?;
+            run(move || svc.cut_chunk(writer)).await?;
             Err(refusal)
         }
         Ended::Complete => {
@@ -445,7 +452,8 @@ pub async fn patch(
     }
 }
 
-/// Collects expired uploads every so often, for as long as the actix system runs (it must be
+/// Collects expired uploads, puzzle seeds and orphan blobs every so often (one server of
+/// those sharing a database at a time), for as long as the actix system runs (it must be
 /// called inside one). The work runs on the blocking pool; a failure is logged and retried.
 pub fn spawn_collector(svc: Svc) {
     let period = svc.upload_collect_period();
@@ -455,7 +463,7 @@ pub fn spawn_collector(svc: Svc) {
         loop {
             ticks.tick().await;
             let svc = svc.clone();
-            match web::block(move || svc.collect_uploads()).await {
+            match web::block(move || svc.collect()).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!("collecting expired uploads failed: {e}"),
                 Err(e) => tracing::error!("the upload collector's task failed: {e}"),

@@ -3,7 +3,6 @@
 //! The complainant sees their own uploads and the foundation's replies, never notes.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 
 use amanat_protocol::agefile;
 use amanat_protocol::wire::{
@@ -186,7 +185,11 @@ impl Services {
 
     /// Opens a document's ciphertext for someone who may read it: a reviewer holding a grant
     /// for its case (any kind), or the case's own complainant (not notes).
-    pub fn open_document(&self, who: &CaseAccess, doc: &DocumentId) -> Result<(File, u64)> {
+    pub fn open_document(
+        &self,
+        who: &CaseAccess,
+        doc: &DocumentId,
+    ) -> Result<(crate::blobs::BlobReader, u64)> {
         let case = who.case_id();
         let rec = match who {
             CaseAccess::Reviewer(r) => self.store.document_for_staff(case, doc, r.staff_id())?,

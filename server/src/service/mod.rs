@@ -11,6 +11,7 @@ mod handover;
 mod keyring;
 pub mod log;
 pub mod pow;
+mod staged;
 mod upload;
 mod uploads;
 mod web;
@@ -95,6 +96,9 @@ pub enum ServiceError {
     HandoverToOldRoot,
     #[error("not an age file: {0}")]
     NotAge(String),
+    /// A solved puzzle spent before, here or on another server sharing the database.
+    #[error("the {0} puzzle has already been used")]
+    PuzzleReplayed(&'static str),
     #[error("larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("not enough disk space: {0}")]
@@ -179,8 +183,8 @@ fn gated<T>(g: Gated<T>, who: &GrantedReviewer) -> Result<T> {
 
 /// Everything the use cases need. Holds no state two servers on one database could
 /// disagree on: the keyring, sessions and challenges are read from the database each time.
-/// (The count of requests in flight and the used puzzles are per process by design; see
-/// [`pow`].)
+/// Spent puzzles, upload state and the collector's lease are in the database too; only the
+/// count of requests in flight (this process's load) and caches are per process.
 #[derive(Debug)]
 pub struct Services {
     store: Store,
@@ -197,6 +201,8 @@ pub struct Services {
     load: Arc<pow::Load>,
     /// Proof-of-work puzzles for opening a case and for signing in (issue 6).
     puzzles: pow::Puzzles,
+    /// A random name for this process, as the holder of a lease.
+    instance: String,
 }
 
 impl Services {
@@ -218,7 +224,28 @@ impl Services {
             uploads: UploadArea::new(config),
             load: pow::Load::new(config.max_in_flight),
             puzzles,
+            instance: amanat_protocol::encoding::hex(&rand::random::<[u8; 8]>()),
         }
+    }
+
+    /// The periodic collection, run by one server at a time (a lease in the database, held
+    /// for two periods): expired uploads, expired puzzle seeds and orphan blobs. Returns
+    /// whether this server held the lease.
+    pub fn collect(&self) -> Result<bool> {
+        let at = now();
+        let period = i64::try_from(self.upload_collect_period().as_secs()).unwrap_or(600);
+        if !self.store.take_lease(
+            "collector",
+            &self.instance,
+            at,
+            at.saturating_add(period.saturating_mul(2)),
+        )? {
+            return Ok(false);
+        }
+        self.collect_uploads()?;
+        self.store.forget_spent_puzzles(at)?;
+        self.collect_orphan_blobs()?;
+        Ok(true)
     }
     /// The fingerprint keyrings must be signed under.
     /// This foundation's roots, oldest first: the configured root, then each logged
@@ -276,6 +303,17 @@ impl Services {
     /// Requests in flight now, shared by every worker.
     pub fn load(&self) -> &Arc<pow::Load> {
         &self.load
+    }
+
+    /// Spends a checked puzzle in the database, so that it works once on every server that
+    /// shares it, and updates the shared rate the difficulty follows.
+    pub fn spend_puzzle(&self, solved: &pow::Checked) -> Result<(), ServiceError> {
+        if !self.store.spend_puzzle(&solved.random, solved.expires_at)? {
+            return Err(ServiceError::PuzzleReplayed(solved.purpose.as_str()));
+        }
+        self.puzzles
+            .set_shared_recent(self.store.recent_puzzles(now())?);
+        Ok(())
     }
 
     pub fn puzzles(&self) -> &pow::Puzzles {

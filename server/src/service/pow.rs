@@ -4,8 +4,10 @@
 //!
 //! Puzzles are stateless. A seed carries its purpose, difficulty and expiry under an
 //! HMAC-SHA256 tag whose key is derived from the log key, so any server sharing the log key
-//! (as instances on one database must) accepts any other's puzzles. Only spent seeds are
-//! remembered, in memory, for at most two lifetimes of a puzzle, so that a solution works once.
+//! (as instances on one database must) accepts any other's puzzles. Spent seeds are
+//! remembered until they expire, in memory (a fast first refusal) and in the database (so a
+//! solution works once on any server sharing it); the rate of spending, on all servers
+//! together, raises the difficulty.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -135,6 +137,16 @@ pub struct Puzzles {
     base_bits: u8,
     ttl_secs: i64,
     spent: Mutex<Spent>,
+    /// Unexpired seeds spent on every server sharing the database, as last counted.
+    shared_recent: AtomicUsize,
+}
+
+/// A checked solution, to be spent in the database before the request does anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub purpose: Purpose,
+    pub random: [u8; RANDOM_LEN],
+    pub expires_at: i64,
 }
 
 impl std::fmt::Debug for Puzzles {
@@ -153,7 +165,14 @@ impl Puzzles {
             base_bits,
             ttl_secs: i64::try_from(ttl_secs).unwrap_or(i64::MAX).max(1),
             spent: Mutex::new(Spent::default()),
+            shared_recent: AtomicUsize::new(0),
         }
+    }
+
+    /// Records how many unexpired seeds all servers have spent (counted at each spend).
+    pub fn set_shared_recent(&self, n: u64) {
+        self.shared_recent
+            .store(usize::try_from(n).unwrap_or(usize::MAX), Ordering::Relaxed);
     }
 
     fn spent(&self) -> std::sync::MutexGuard<'_, Spent> {
@@ -171,7 +190,8 @@ impl Puzzles {
             let mut spent = self.spent();
             spent.rotate(now, self.ttl_secs);
             spent.recent()
-        };
+        }
+        .max(self.shared_recent.load(Ordering::Relaxed));
         let by_rate = if recent < FREE_SOLUTIONS {
             0
         } else {
@@ -220,7 +240,12 @@ impl Puzzles {
 
     /// Checks the `Amanat-PoW` header of a request for `purpose` and, if it is good, spends
     /// the seed. One HMAC and one SHA-256; nothing else is done for a bad header.
-    pub fn check(&self, header: Option<&str>, purpose: Purpose, now: i64) -> Result<(), PowError> {
+    pub fn check(
+        &self,
+        header: Option<&str>,
+        purpose: Purpose,
+        now: i64,
+    ) -> Result<Checked, PowError> {
         let header = header.ok_or(PowError::Missing)?;
         let solution = Solution::parse(header).map_err(|_| PowError::Malformed)?;
         let seed = solution.seed.as_slice();
@@ -239,7 +264,8 @@ impl Puzzles {
         let bits = signed[2];
         let mut expiry = [0u8; 8];
         expiry.copy_from_slice(&signed[3..11]);
-        if now >= i64::from_be_bytes(expiry) {
+        let expires_at = i64::from_be_bytes(expiry);
+        if now >= expires_at {
             return Err(PowError::Expired);
         }
         if !pow::verify(seed, bits, purpose, solution.nonce) {
@@ -256,7 +282,11 @@ impl Puzzles {
             return Err(PowError::Busy);
         }
         spent.current.insert(random);
-        Ok(())
+        Ok(Checked {
+            purpose,
+            random,
+            expires_at,
+        })
     }
 }
 
@@ -298,14 +328,15 @@ mod tests {
         assert_eq!((p.bits, p.expires_at), (8, NOW + 300));
         assert_eq!(p.seed.len(), SEED_LEN);
         let h = solve(&p);
-        assert_eq!(pz.check(Some(&h), Purpose::CreateCase, NOW + 1), Ok(()));
+        assert!(pz.check(Some(&h), Purpose::CreateCase, NOW + 1).is_ok());
         assert_eq!(
-            pz.check(Some(&h), Purpose::CreateCase, NOW + 2),
+            pz.check(Some(&h), Purpose::CreateCase, NOW + 2).map(|_| ()),
             Err(PowError::Replayed)
         );
         // Still remembered just before it would have expired anyway.
         assert_eq!(
-            pz.check(Some(&h), Purpose::CreateCase, NOW + 299),
+            pz.check(Some(&h), Purpose::CreateCase, NOW + 299)
+                .map(|_| ()),
             Err(PowError::Replayed)
         );
     }
@@ -316,19 +347,25 @@ mod tests {
         let load = Load::new(16);
         let p = pz.issue(Purpose::Auth, &load, NOW);
         let check = |h: &str, purpose, now| pz.check(Some(h), purpose, now);
-        assert_eq!(pz.check(None, Purpose::Auth, NOW), Err(PowError::Missing));
-        assert_eq!(check("junk", Purpose::Auth, NOW), Err(PowError::Malformed));
         assert_eq!(
-            check(&unsolved(&p), Purpose::Auth, NOW),
+            pz.check(None, Purpose::Auth, NOW).map(|_| ()),
+            Err(PowError::Missing)
+        );
+        assert_eq!(
+            check("junk", Purpose::Auth, NOW).map(|_| ()),
+            Err(PowError::Malformed)
+        );
+        assert_eq!(
+            check(&unsolved(&p), Purpose::Auth, NOW).map(|_| ()),
             Err(PowError::Unsolved)
         );
         let good = solve(&p);
         assert_eq!(
-            check(&good, Purpose::CreateCase, NOW),
+            check(&good, Purpose::CreateCase, NOW).map(|_| ()),
             Err(PowError::WrongPurpose)
         );
         assert_eq!(
-            check(&good, Purpose::Auth, NOW + 300),
+            check(&good, Purpose::Auth, NOW + 300).map(|_| ()),
             Err(PowError::Expired)
         );
         // Lower the difficulty, move the expiry, change the purpose: the tag no longer fits.
@@ -341,14 +378,14 @@ mod tests {
                 ..p.clone()
             };
             assert_eq!(
-                check(&solve(&forged), Purpose::Auth, NOW),
+                check(&solve(&forged), Purpose::Auth, NOW).map(|_| ()),
                 Err(PowError::Forged)
             );
         }
         // Another server's key, a short seed.
         let theirs = Puzzles::new(Zeroizing::new([8; 32]), 8, 300).issue(Purpose::Auth, &load, NOW);
         assert_eq!(
-            check(&solve(&theirs), Purpose::Auth, NOW),
+            check(&solve(&theirs), Purpose::Auth, NOW).map(|_| ()),
             Err(PowError::Forged)
         );
         let short = Solution {
@@ -356,11 +393,11 @@ mod tests {
             nonce: 0,
         };
         assert_eq!(
-            check(&short.to_header(), Purpose::Auth, NOW),
+            check(&short.to_header(), Purpose::Auth, NOW).map(|_| ()),
             Err(PowError::Forged)
         );
         // None of that spent the puzzle.
-        assert_eq!(check(&good, Purpose::Auth, NOW), Ok(()));
+        assert!(check(&good, Purpose::Auth, NOW).is_ok());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Resumable uploads (docs/protocol.md, "Resumable uploads"): create, append a chunk at the
 //! server's offset, report the state, finish (length, age header, padded length, SHA-256, then
 //! the blob commit and the document with its log entry in one transaction), delete, collect.
-//! Bytes grow in `blob_dir/uploads/<id>`; that file's fsynced length is the offset.
+//! On a folder store bytes grow in `blob_dir/uploads/<id>`, whose fsynced length is the
+//! offset; on an S3 store each chunk is a part of a multipart upload (`service::staged`).
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -53,6 +54,8 @@ pub enum UploadError {
     PastEnd { length: u64 },
     #[error("another request is writing this upload")]
     Busy,
+    #[error("a chunk that does not end the upload must carry at least {min} bytes")]
+    ChunkTooSmall { min: u64 },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -65,7 +68,7 @@ impl From<crate::store::StoreError> for UploadError {
 
 type Result<T, E = UploadError> = std::result::Result<T, E>;
 
-fn io_error(what: &str, e: io::Error) -> UploadError {
+pub(super) fn io_error(what: &str, e: io::Error) -> UploadError {
     UploadError::Service(ServiceError::io(what, e))
 }
 
@@ -108,7 +111,7 @@ impl UploadArea {
         self.dir.join(id)
     }
 
-    fn ttl(&self) -> i64 {
+    pub(super) fn ttl(&self) -> i64 {
         i64::try_from(self.ttl_secs).unwrap_or(i64::MAX)
     }
 
@@ -178,7 +181,7 @@ pub fn valid_upload_id(id: &str) -> bool {
     amanat_protocol::wire::valid_upload_id(id)
 }
 
-fn state(rec: &UploadRecord, offset: u64) -> UploadState {
+pub(super) fn state(rec: &UploadRecord, offset: u64) -> UploadState {
     UploadState {
         upload_id: rec.id.clone(),
         document_id: rec.document_id,
@@ -195,17 +198,26 @@ fn file_len(file: &File) -> Result<u64> {
         .map_err(|e| io_error("reading an upload's length", e))
 }
 
-/// One chunk being appended. Holds the upload's lock until it is closed or dropped.
+/// One chunk being appended. On a folder store it holds the upload's lock until it is
+/// closed or dropped; on an S3 store it gathers the chunk (at most [`MAX_CHUNK`]) in memory.
 pub struct ChunkWriter {
-    rec: UploadRecord,
-    file: File,
-    start: u64,
-    offset: u64,
+    pub(super) rec: UploadRecord,
+    pub(super) sink: Sink,
+    pub(super) start: u64,
+    pub(super) offset: u64,
     /// The furthest offset this chunk may reach.
     end: u64,
-    hasher: Option<Sha256>,
-    hasher_at_start: Option<Sha256>,
     stop: Arc<AtomicBool>,
+}
+
+#[allow(clippy::large_enum_variant)] // one per request in flight; boxing buys nothing
+pub(super) enum Sink {
+    File {
+        file: File,
+        hasher: Option<Sha256>,
+        hasher_at_start: Option<Sha256>,
+    },
+    Memory(Vec<u8>),
 }
 
 impl std::fmt::Debug for ChunkWriter {
@@ -238,24 +250,34 @@ impl ChunkWriter {
                 UploadError::ChunkTooLarge { max: MAX_CHUNK }
             });
         }
-        for piece in pieces {
-            let data = piece.as_ref();
-            self.file
-                .write_all(data)
-                .map_err(|e| io_error("writing an upload", e))?;
-            crate::metrics::global().uploaded(data.len() as u64);
-            if let Some(h) = &mut self.hasher {
-                h.update(data);
+        match &mut self.sink {
+            Sink::File { file, hasher, .. } => {
+                for piece in pieces {
+                    let data = piece.as_ref();
+                    file.write_all(data)
+                        .map_err(|e| io_error("writing an upload", e))?;
+                    crate::metrics::global().uploaded(data.len() as u64);
+                    if let Some(h) = hasher {
+                        h.update(data);
+                    }
+                }
+                // Start writing back now, so the fsync that acknowledges the chunk has little
+                // left to do: the disk works while the network delivers the rest. Only
+                // advice; errors ignored.
+                let _ = rustix::fs::fadvise(
+                    &*file,
+                    self.offset,
+                    std::num::NonZeroU64::new(len),
+                    rustix::fs::Advice::DontNeed,
+                );
+            }
+            Sink::Memory(buf) => {
+                for piece in pieces {
+                    buf.extend_from_slice(piece.as_ref());
+                    crate::metrics::global().uploaded(piece.as_ref().len() as u64);
+                }
             }
         }
-        // Start writing back now, so the fsync that acknowledges the chunk has little left to
-        // do: the disk works while the network delivers the rest. Only advice; errors ignored.
-        let _ = rustix::fs::fadvise(
-            &self.file,
-            self.offset,
-            std::num::NonZeroU64::new(len),
-            rustix::fs::Advice::DontNeed,
-        );
         self.offset = after;
         Ok(())
     }
@@ -285,7 +307,7 @@ impl Services {
         }
     }
 
-    fn own_unfinished(&self, who: &CaseSession, id: &str) -> Result<UploadRecord> {
+    pub(super) fn own_unfinished(&self, who: &CaseSession, id: &str) -> Result<UploadRecord> {
         let rec = self.own_upload(who, id)?;
         if rec.finished_at.is_some() || rec.expires_at < now() {
             return Err(ServiceError::NotFound("the upload is finished or expired".into()).into());
@@ -339,7 +361,12 @@ impl Services {
             created_at: at,
             expires_at: at.saturating_add(self.uploads.ttl()),
             finished_at: None,
+            staged: 0,
+            staging: None,
         };
+        if self.blobs.bucket().is_some() {
+            return self.create_staged(rec);
+        }
         match self.store.create_upload(&rec)? {
             UploadCreated::Created(rec) => {
                 if let Err(e) = self.create_file(&rec.id) {
@@ -376,6 +403,9 @@ impl Services {
     /// `GET /v1/uploads/{id}`.
     pub fn resumable_state(&self, who: &CaseSession, id: &str) -> Result<UploadState> {
         let rec = self.own_unfinished(who, id)?;
+        if self.blobs.bucket().is_some() {
+            return Ok(state(&rec, rec.staged));
+        }
         let offset = match fs::metadata(self.uploads.path(id)) {
             Ok(m) => m.len(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
@@ -396,6 +426,9 @@ impl Services {
         let rec = self.own_unfinished(who, id)?;
         if declared.is_some_and(|n| n > MAX_CHUNK) {
             return Err(UploadError::ChunkTooLarge { max: MAX_CHUNK });
+        }
+        if self.blobs.bucket().is_some() {
+            return self.open_staged_chunk(rec, offset, declared);
         }
         let mut file = match self.uploads.lock(id)? {
             Some(f) => f,
@@ -427,11 +460,41 @@ impl Services {
             end: have.saturating_add(MAX_CHUNK).min(rec.length),
             start: have,
             offset: have,
-            hasher_at_start: hasher.clone(),
-            hasher,
+            sink: Sink::File {
+                hasher_at_start: hasher.clone(),
+                hasher,
+                file,
+            },
             rec,
-            file,
             stop,
+        })
+    }
+
+    /// A chunk for an S3 store, gathered in memory: `offset` must be the acknowledged one.
+    fn open_staged_chunk(
+        &self,
+        rec: UploadRecord,
+        offset: u64,
+        declared: Option<u64>,
+    ) -> Result<ChunkWriter> {
+        if rec.staged != offset {
+            return Err(UploadError::OffsetMismatch {
+                sent: offset,
+                state: state(&rec, rec.staged),
+            });
+        }
+        if declared.is_some_and(|n| offset.saturating_add(n) > rec.length) {
+            return Err(UploadError::PastEnd { length: rec.length });
+        }
+        let end = offset.saturating_add(MAX_CHUNK).min(rec.length);
+        let capacity = usize::try_from(declared.unwrap_or(0).min(end - offset)).unwrap_or(0);
+        Ok(ChunkWriter {
+            end,
+            start: offset,
+            offset,
+            sink: Sink::Memory(Vec::with_capacity(capacity)),
+            rec,
+            stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -449,15 +512,17 @@ impl Services {
     /// durable before the new offset is reported, and keeps the upload from expiring while
     /// it is being written.
     pub fn close_chunk(&self, mut w: ChunkWriter) -> Result<UploadState> {
+        let Sink::File { file, hasher, .. } = &mut w.sink else {
+            return self.stage_chunk(w);
+        };
         let started = std::time::Instant::now();
-        w.file
-            .sync_data()
+        file.sync_data()
             .map_err(|e| io_error("syncing an upload", e))?;
         crate::metrics::global().blob_commit(started.elapsed());
-        self.release(&w);
-        if let Some(h) = w.hasher.take() {
+        if let Some(h) = hasher.take() {
             self.uploads.put_hash(&w.rec.id, w.offset, h);
         }
+        self.release(&w);
         let at = now();
         let ttl = self.uploads.ttl();
         let mut rec = w.rec.clone();
@@ -473,19 +538,38 @@ impl Services {
     /// upload exactly as it was.
     pub fn abort_chunk(&self, w: ChunkWriter) -> Result<()> {
         self.release(&w);
-        w.file
-            .set_len(w.start)
-            .and_then(|()| w.file.sync_data())
-            .map_err(|e| io_error("truncating an upload", e))?;
-        if let Some(h) = w.hasher_at_start {
-            self.uploads.put_hash(&w.rec.id, w.start, h);
+        if let Sink::File {
+            file,
+            hasher_at_start,
+            ..
+        } = w.sink
+        {
+            file.set_len(w.start)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| io_error("truncating an upload", e))?;
+            if let Some(h) = hasher_at_start {
+                self.uploads.put_hash(&w.rec.id, w.start, h);
+            }
         }
         Ok(())
     }
 
+    /// Ends a `PATCH` whose connection broke. A folder store keeps what arrived (it is
+    /// durable once synced); an S3 part is all or nothing, so the partial chunk is dropped
+    /// and the client resends it from the acknowledged offset.
+    pub fn cut_chunk(&self, w: ChunkWriter) -> Result<()> {
+        match w.sink {
+            Sink::File { .. } => self.close_chunk(w).map(|_| ()),
+            Sink::Memory(_) => self.abort_chunk(w),
+        }
+    }
+
     /// `DELETE /v1/uploads/{id}`.
     pub fn delete_resumable(&self, who: &CaseSession, id: &str) -> Result<()> {
-        self.own_unfinished(who, id)?;
+        let rec = self.own_unfinished(who, id)?;
+        if self.blobs.bucket().is_some() {
+            return self.discard_staged(&rec);
+        }
         // Take the lock so no chunk is half-way; a missing file is fine.
         let file = self.uploads.lock(id)?;
         self.store.delete_upload(id)?;
@@ -567,10 +651,13 @@ impl Services {
     /// Checks a complete upload's length, age header, padded length and SHA-256, then moves
     /// it to its content address. A failed format or hash check discards the upload.
     fn check_and_commit(&self, rec: &UploadRecord, sha256: &[u8; 32]) -> Result<()> {
+        if self.blobs.bucket().is_some() {
+            return self.commit_staged(rec, sha256);
+        }
         let Some(file) = self.uploads.lock(&rec.id)? else {
             // Committed by a finish whose transaction then failed: the blob is in place.
-            return match self.blobs.open_blob(sha256) {
-                Ok((_, len)) if len == rec.length => Ok(()),
+            return match self.blobs.blob_len(sha256) {
+                Ok(Some(len)) if len == rec.length => Ok(()),
                 _ => Err(UploadError::Incomplete {
                     state: state(rec, 0),
                 }),
@@ -595,6 +682,13 @@ impl Services {
             return Err(UploadError::HashMismatch);
         }
         self.blobs
+            .dir()
+            .ok_or_else(|| {
+                io_error(
+                    "committing an upload",
+                    io::Error::other("not a folder store"),
+                )
+            })?
             .commit_file(&self.uploads.path(&rec.id), sha256)
             .map_err(|e| io_error("committing an upload", e))?;
         drop(file);
@@ -610,11 +704,19 @@ impl Services {
     /// crash). Runs at start and then periodically; returns how many uploads it collected.
     pub fn collect_uploads(&self) -> Result<usize, ServiceError> {
         let dir = &self.uploads.dir;
-        mkdir_private(dir).map_err(|e| ServiceError::io("creating the upload folder", e))?;
+        if self.blobs.bucket().is_some() {
+            self.collect_staged()?;
+        } else {
+            mkdir_private(dir).map_err(|e| ServiceError::io("creating the upload folder", e))?;
+        }
         let expired = self.store.collect_uploads(now())?;
         for id in &expired {
             self.uploads.remove_file(id);
             self.uploads.forget(id);
+        }
+        if self.blobs.bucket().is_some() {
+            // Nothing of an S3 store's uploads is in the folder; see collect_staged.
+            return Ok(expired.len());
         }
         let mut names = Vec::new();
         for entry in fs::read_dir(dir).map_err(|e| ServiceError::io("listing uploads", e))? {
@@ -681,7 +783,16 @@ fn check_age(file: &File, length: u64) -> Result<(), String> {
     let mut prefix = vec![0u8; want];
     file.read_exact_at(&mut prefix, 0)
         .map_err(|e| format!("its start could not be read: {e}"))?;
-    match agefile::check_header(&prefix) {
+    check_age_prefix(&prefix, length)
+}
+
+/// The same check on the first bytes (at least [`MAX_HEADER`] of them, or all).
+pub(super) fn check_age_prefix(prefix: &[u8], length: u64) -> Result<(), String> {
+    let want = usize::try_from(length.min(MAX_HEADER as u64)).unwrap_or(MAX_HEADER);
+    let prefix = prefix
+        .get(..want)
+        .ok_or("the chunk is shorter than the age header")?;
+    match agefile::check_header(prefix) {
         Ok(Some(info)) => agefile::check_length(&info, length).map_err(|e| e.to_string()),
         Ok(None) => Err("the age header is incomplete or too long".into()),
         Err(e) => Err(e.to_string()),

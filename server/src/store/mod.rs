@@ -8,6 +8,7 @@ mod log;
 mod models;
 mod queries;
 pub mod schema;
+mod shared;
 pub mod uploads;
 mod web;
 

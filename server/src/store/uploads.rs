@@ -23,6 +23,9 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         finished_at -> Nullable<BigInt>,
+        staged -> BigInt,
+        next_part -> BigInt,
+        staging -> Nullable<Text>,
     }
 }
 
@@ -37,6 +40,9 @@ struct UploadRow {
     created_at: i64,
     expires_at: i64,
     finished_at: Option<i64>,
+    staged: i64,
+    next_part: i64,
+    staging: Option<String>,
 }
 
 /// An upload as the services see it. `id` is 32 lowercase hex digits (checked by the caller
@@ -52,6 +58,10 @@ pub struct UploadRecord {
     pub expires_at: i64,
     /// Set in the transaction that stored the document.
     pub finished_at: Option<i64>,
+    /// S3 blob store only: the bytes acknowledged so far, and the parts and hash state that
+    /// hold them (the services' JSON; opaque here). A folder store leaves 0 and `None`.
+    pub staged: u64,
+    pub staging: Option<String>,
 }
 
 impl TryFrom<UploadRow> for UploadRecord {
@@ -72,6 +82,8 @@ impl TryFrom<UploadRow> for UploadRecord {
             created_at: r.created_at,
             expires_at: r.expires_at,
             finished_at: r.finished_at,
+            staged: u64_of("upload staged length", r.staged)?,
+            staging: r.staging,
         })
     }
 }
@@ -112,6 +124,9 @@ impl Store {
             created_at: rec.created_at,
             expires_at: rec.expires_at,
             finished_at: None,
+            staged: 0,
+            next_part: 1,
+            staging: rec.staging.clone(),
         };
         self.write(KeyringLock::None, |c| {
             let stored: i64 = documents::table
@@ -168,6 +183,70 @@ impl Store {
         .set(uploads::expires_at.eq(expires_at))
         .execute(&mut *c)?;
         Ok(())
+    }
+
+    /// Hands out the next S3 part number of an unfinished upload (each attempt at a chunk
+    /// gets its own, so two racing attempts never write one part); `None` if it is gone.
+    pub fn next_upload_part(&self, id: &str) -> Result<Option<u32>, StoreError> {
+        self.write(KeyringLock::None, |c| {
+            let n = diesel::update(
+                uploads::table
+                    .filter(uploads::id.eq(id))
+                    .filter(uploads::finished_at.is_null()),
+            )
+            .set(uploads::next_part.eq(uploads::next_part + 1))
+            .execute(c)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let next: i64 = uploads::table
+                .filter(uploads::id.eq(id))
+                .select(uploads::next_part)
+                .first(c)?;
+            Ok(u32::try_from(next - 1).ok())
+        })
+    }
+
+    /// Records a chunk of an S3 upload: from `from` bytes to `to`, with the new staging
+    /// state, only if the upload is still unfinished at `from` (compare-and-set: of two
+    /// racing chunks at one offset, one wins and the other is told the new offset).
+    pub fn stage_upload(
+        &self,
+        id: &str,
+        from: u64,
+        to: u64,
+        staging: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.conn()?;
+        let n = diesel::update(
+            uploads::table
+                .filter(uploads::id.eq(id))
+                .filter(uploads::finished_at.is_null())
+                .filter(uploads::staged.eq(i64_of("upload offset", from)?)),
+        )
+        .set((
+            uploads::staged.eq(i64_of("upload offset", to)?),
+            uploads::staging.eq(staging),
+            uploads::expires_at.eq(expires_at),
+        ))
+        .execute(&mut *c)?;
+        Ok(n > 0)
+    }
+
+    /// The staging state of unfinished uploads that expired before `now` (S3 multipart
+    /// uploads the collector aborts before it deletes the rows).
+    pub fn expired_staging(&self, now: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let mut c = self.conn()?;
+        let rows: Vec<(String, Option<String>)> = uploads::table
+            .filter(uploads::expires_at.lt(now))
+            .filter(uploads::finished_at.is_null())
+            .select((uploads::id, uploads::staging))
+            .load(&mut *c)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, s)| s.map(|s| (id, s)))
+            .collect())
     }
 
     /// Deletes an unfinished upload's row; `false` if there was none.
