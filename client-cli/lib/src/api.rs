@@ -119,10 +119,25 @@ impl Api {
     }
 
     fn send(&self, rb: RequestBuilder) -> Result<Response, Failure> {
-        let resp = self
+        let req = self
             .auth(rb)
-            .send()
+            .build()
             .map_err(|e| Failure::Transport(describe(&e)))?;
+        // A read sent on a kept-alive connection the server (or the instance behind a
+        // balancer) has just dropped never reached it: try it once more on a new connection.
+        // Only reads: anything else may have been done before the connection died.
+        let again = matches!(*req.method(), reqwest::Method::GET | reqwest::Method::HEAD)
+            .then(|| req.try_clone())
+            .flatten();
+        let resp = match (self.http.execute(req), again) {
+            (Ok(r), _) => r,
+            (Err(e), Some(again)) if e.is_connect() || e.is_request() => {
+                self.http
+                    .execute(again)
+                    .map_err(|e| Failure::Transport(describe(&e)))?
+            }
+            (Err(e), _) => return Err(Failure::Transport(describe(&e))),
+        };
         if resp.status().is_success() {
             return Ok(resp);
         }
