@@ -8,8 +8,11 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { Api, ApiError, retrying } from "./api.js";
 import * as P from "./protocol.js";
 
-/** Ciphertext up to this size goes in one PUT; larger documents in chunks of this size. */
-export const CHUNK = 4 * 1024 * 1024;
+/**
+ * Ciphertext up to this size goes in one PUT; larger documents in chunks of this size. The
+ * CLI's size too; a server that keeps blobs in S3 takes no chunk but the last under 5 MiB.
+ */
+export const CHUNK = 8 * 1024 * 1024;
 
 export interface Worker2 {
   pow(purpose: string, seed: Uint8Array, bits: number): Promise<string>;
