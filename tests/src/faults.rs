@@ -182,3 +182,59 @@ fn copy_plain(mut from: TcpStream, mut to: TcpStream) {
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
 }
+
+/// A TCP (TLS pass-through) load balancer on 127.0.0.1: each new connection goes to the next
+/// upstream in turn, skipping one that refuses connections, as a balancer with a health
+/// check would. Counts the connections each upstream took.
+pub struct Balancer {
+    addr: SocketAddr,
+    taken: Arc<Vec<AtomicU64>>,
+}
+
+impl Balancer {
+    /// For server URLs like `https://127.0.0.1:PORT`.
+    pub fn for_urls(urls: &[&str]) -> Balancer {
+        let upstreams: Vec<SocketAddr> = urls.iter().map(|u| addr_of(u)).collect();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let taken: Arc<Vec<AtomicU64>> =
+            Arc::new(upstreams.iter().map(|_| AtomicU64::new(0)).collect());
+        let counts = taken.clone();
+        std::thread::spawn(move || {
+            let mut next = 0usize;
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let mut server = None;
+                for k in 0..upstreams.len() {
+                    let i = (next + k) % upstreams.len();
+                    if let Ok(s) = TcpStream::connect(upstreams[i]) {
+                        counts[i].fetch_add(1, Ordering::SeqCst);
+                        next = i + 1;
+                        server = Some(s);
+                        break;
+                    }
+                }
+                let Some(server) = server else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || copy_plain(s2, c2));
+                std::thread::spawn(move || copy_plain(client, server));
+            }
+        });
+        Balancer { addr, taken }
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// Connections each upstream took, in the order given.
+    pub fn connections(&self) -> Vec<u64> {
+        self.taken
+            .iter()
+            .map(|c| c.load(Ordering::SeqCst))
+            .collect()
+    }
+}

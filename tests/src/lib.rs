@@ -14,6 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub mod browser;
+pub mod bucket;
 pub mod faults;
 pub mod golang;
 pub mod http;
@@ -313,7 +314,63 @@ impl Server {
             );
             out.push(("pg_dump".into(), dump.stdout));
         }
+        if let Some(bucket) = self.bucket() {
+            out.extend(bucket.objects());
+        }
         out
+    }
+
+    /// The S3 bucket this server keeps its blobs in, if it was started with one.
+    pub fn bucket(&self) -> Option<bucket::TestBucket> {
+        bucket::TestBucket::from_env(&self.env)
+    }
+
+    /// A second server on the same data: the same database, blob store, log key and
+    /// certificate (a copy of the configuration, TLS and log key files), with the same
+    /// environment, as a second instance behind a load balancer would be.
+    pub fn twin(&self) -> Server {
+        let data = tempfile::Builder::new()
+            .prefix("amanat-twin-")
+            .tempdir()
+            .unwrap();
+        let dir = data.path().join("srv");
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(self.dir()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+            }
+        }
+        // The certificate too, for clients of this instance (the config names the original).
+        std::fs::create_dir_all(dir.join("tls")).unwrap();
+        std::fs::copy(self.dir().join("tls/cert.pem"), dir.join("tls/cert.pem")).unwrap();
+        let log = data.path().join("server.log");
+        let opts = ServerOptions {
+            backend: self.backend.clone(),
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        };
+        let mut child = Self::spawn(&dir, &log, &opts, &self.env);
+        let metrics = std::sync::Arc::default();
+        let url = read_listening(&mut child, &metrics);
+        Server {
+            metrics,
+            child,
+            url,
+            cert_sha256: self.cert_sha256.clone(),
+            log_origin: self.log_origin.clone(),
+            log_key: self.log_key.clone(),
+            data,
+            log,
+            backend: self.backend.clone(),
+            env: self.env.clone(),
+        }
+    }
+
+    /// Kills the server as a crash would (SIGKILL), without starting it again.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Kills the server as a crash would (SIGKILL) and starts it again on the same data
@@ -396,6 +453,23 @@ fn read_listening(
     });
     rx.recv_timeout(Duration::from_secs(60))
         .expect("the server did not report `listening on …` within 60 s")
+}
+
+/// The names (SHA-256 in hex) of the blobs in a folder blob store, sorted.
+pub fn walk_blob_names(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    walk(root, &mut files);
+    let mut names: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            !p.strip_prefix(root)
+                .is_ok_and(|r| r.starts_with("tmp") || r.starts_with("uploads"))
+        })
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+        .filter(|n| n.len() == 64)
+        .collect();
+    names.sort();
+    names
 }
 
 pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

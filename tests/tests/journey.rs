@@ -5,7 +5,9 @@
 
 use std::process::Command;
 
-use amanat_tests::{Backend, Cli, Foundation, Server, parse_submit, privacy, random_hex};
+use amanat_tests::{
+    Backend, Cli, Foundation, Server, ServerOptions, parse_submit, privacy, random_hex,
+};
 
 struct Canaries {
     surname: String,
@@ -50,9 +52,23 @@ impl Canaries {
 }
 
 fn journey(backend: Backend) {
+    journey_with(backend, &[]);
+}
+
+/// The journey on a server started with `env` (e.g. an S3 blob store).
+fn journey_with(backend: Backend, env: &[(String, String)]) {
     let foundation = Foundation::new();
     let reviewer = foundation.add_staff("aigerim", "reviewer");
-    let server = Server::start(&foundation.root_public, backend);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start_with_env(
+        &foundation.root_public,
+        ServerOptions {
+            backend,
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        },
+        &env,
+    );
     let published = foundation.publish(&server);
     assert!(
         published.contains("accepted keyring version 1"),
@@ -296,4 +312,23 @@ fn journey_postgres() {
     if let Some(pg) = Backend::postgres_from_env() {
         journey(pg);
     }
+}
+
+/// The whole journey with the blobs in an S3 bucket (moto in CI) and PostgreSQL: nothing of
+/// the case may reach the bucket either, and the folder blob store stays empty.
+#[test]
+fn journey_s3() {
+    let Some(backend) = Backend::postgres_from_env() else {
+        return;
+    };
+    let Some(bucket) = amanat_tests::bucket::TestBucket::fresh() else {
+        return;
+    };
+    journey_with(backend, &bucket.env());
+    let blobs = bucket.blob_names();
+    assert!(
+        blobs.len() >= 3,
+        "the case's documents are in the bucket: {blobs:?}"
+    );
+    assert_eq!(bucket.multipart_uploads(), 0, "no upload may be left open");
 }

@@ -240,7 +240,7 @@ fn web_submission_in_three_languages() {
         small.extend((0..300_000u32).map(|i| (i % 251) as u8));
         let small_path = dir.path().join(&c.file_name);
         std::fs::write(&small_path, &small).unwrap();
-        // Over the page's 4 MiB chunk: this one goes through the resumable protocol.
+        // Over the page's 8 MiB chunk: this one goes through the resumable protocol.
         let big: Vec<u8> = (0..9_500_000u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
             .collect();
