@@ -225,7 +225,12 @@ fn seal_with_passphrase(plain: &[u8], passphrase: &SecretString, out: impl Write
 
 #[cfg(feature = "decrypt")]
 fn open_with_passphrase(passphrase: &SecretString, input: impl Read) -> Result<Zeroizing<Vec<u8>>> {
-    let identity = age::scrypt::Identity::new(passphrase.clone());
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    // age otherwise caps the work factor by how fast this machine hashes right now, so a key
+    // file written on a quiet machine is refused on a busy one ("Excessive work parameter").
+    // These are the person's own files, written at age's ~1 s target (2^18–2^20 here); 2^22
+    // (4 GiB, the most age advises) bounds what a planted file could cost.
+    identity.set_max_work_factor(22);
     let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(input.take(MAX_KEYFILE)))
         .map_err(|e| Error::Decrypt(format!("not a key file: {e}")))?;
     let mut reader = decryptor
