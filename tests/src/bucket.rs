@@ -31,17 +31,23 @@ impl TestBucket {
                 return None;
             }
         };
+        Some(TestBucket::create(&endpoint))
+    }
+
+    /// A new, empty bucket on the S3 endpoint `endpoint` (e.g. `http://127.0.0.1:9055`).
+    pub fn create(endpoint: &str) -> TestBucket {
+        let endpoint = endpoint.trim_end_matches('/').to_owned();
         let bucket = format!("amanat-{}", crate::random_hex(8));
         let r = client()
             .put(format!("{endpoint}/{bucket}"))
             .send()
             .expect("the S3 endpoint must answer");
         assert!(r.status().is_success(), "creating bucket {bucket}: {r:?}");
-        Some(TestBucket {
+        TestBucket {
             endpoint,
             bucket,
             prefix: "amanat".into(),
-        })
+        }
     }
 
     /// The variables that make `amanat-server serve` keep its blobs here.

@@ -276,7 +276,20 @@ impl Server {
         self.data.path().join("srv")
     }
 
+    /// The stored blobs: files of the blob folder, or `s3://bucket/…/blobs/…` objects when the
+    /// server keeps them in a bucket.
     pub fn blob_files(&self) -> Vec<PathBuf> {
+        if let Some(bucket) = self.bucket() {
+            let blobs = format!("{}/blobs/", bucket.prefix);
+            let mut v: Vec<PathBuf> = bucket
+                .keys()
+                .into_iter()
+                .filter(|k| k.starts_with(&blobs))
+                .map(|k| PathBuf::from(format!("s3://{}/{k}", bucket.bucket)))
+                .collect();
+            v.sort();
+            return v;
+        }
         let mut v = Vec::new();
         let root = self.dir().join("blobs");
         walk(&root, &mut v);
@@ -286,6 +299,24 @@ impl Server {
         });
         v.sort();
         v
+    }
+
+    /// Each stored blob's name (as [`Server::blob_files`]) and bytes.
+    pub fn blob_contents(&self) -> Vec<(String, Vec<u8>)> {
+        if let Some(bucket) = self.bucket() {
+            let blobs = format!("s3://{}/{}/blobs/", bucket.bucket, bucket.prefix);
+            let mut v: Vec<_> = bucket
+                .objects()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(&blobs))
+                .collect();
+            v.sort();
+            return v;
+        }
+        self.blob_files()
+            .into_iter()
+            .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
+            .collect()
     }
 
     /// Every byte the server has written: its data directory (database, WAL, blobs, config)

@@ -29,9 +29,9 @@ fn snapshot(server: &Server, token: &str) -> Snapshot {
         cases.push_str(&String::from_utf8_lossy(&d.body));
     }
     let blobs = server
-        .blob_files()
+        .blob_contents()
         .into_iter()
-        .map(|f| (f.display().to_string(), sha(&std::fs::read(&f).unwrap())))
+        .map(|(name, bytes)| (name, sha(&bytes)))
         .collect();
     Snapshot { cases, blobs }
 }
@@ -65,15 +65,33 @@ fn assert_clean_refusal(r: &Reply, status: u16, code: &str) {
 
 #[test]
 fn hostile_input_is_refused_cleanly() {
+    hostile_input(Backend::Sqlite, Vec::new());
+}
+
+/// The same on PostgreSQL and an S3 bucket (moto in CI): nothing in the bucket may change.
+#[test]
+fn hostile_input_is_refused_cleanly_s3() {
+    let Some(pg) = Backend::postgres_from_env() else {
+        return;
+    };
+    let Some(bucket) = amanat_tests::bucket::TestBucket::fresh() else {
+        return;
+    };
+    hostile_input(pg, bucket.env());
+}
+
+fn hostile_input(backend: Backend, env: Vec<(String, String)>) {
     let foundation = Foundation::new();
     let alice = foundation.add_staff("alice", "reviewer");
-    let mut server = Server::start_with(
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut server = Server::start_with_env(
         &foundation.root_public,
         ServerOptions {
-            backend: Backend::Sqlite,
+            backend,
             max_document_bytes: Some(200_000),
             session_ttl_secs: None,
         },
+        &env,
     );
     foundation.publish(&server);
 

@@ -22,6 +22,8 @@ fn retention(server: &Server, args: &[&str]) -> Output {
         .arg("--config")
         .arg(server.dir().join("config.toml"))
         .args(args)
+        // The server's own environment (e.g. its S3 bucket), as an operator's cron job has.
+        .envs(server.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .unwrap()
 }
@@ -61,10 +63,35 @@ fn retention_on_postgres() {
     run(pg);
 }
 
+/// On PostgreSQL and an S3 bucket: deleted cases' blobs leave the bucket.
+#[test]
+fn retention_on_s3() {
+    let Some(pg) = Backend::postgres_from_env() else {
+        return;
+    };
+    let Some(bucket) = amanat_tests::bucket::TestBucket::fresh() else {
+        return;
+    };
+    run_with(pg, bucket.env());
+}
+
 fn run(backend: Backend) {
+    run_with(backend, Vec::new());
+}
+
+fn run_with(backend: Backend, env: Vec<(String, String)>) {
     let foundation = Foundation::new();
     let reviewer = foundation.add_staff("aigerim", "reviewer");
-    let server = Server::start(&foundation.root_public, backend);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start_with_env(
+        &foundation.root_public,
+        amanat_tests::ServerOptions {
+            backend,
+            max_document_bytes: None,
+            session_ttl_secs: None,
+        },
+        &env,
+    );
     foundation.set_log(&server);
     foundation.publish(&server);
     reviewer.login(&server, &foundation.fingerprint);

@@ -32,6 +32,8 @@ usage: bench <b1|b2|b3|b4|all> [options]
   b4  many small submissions: concurrent clients, receipts/s and latency
   b5  the web page in Chromium: weight, time to interactive, Argon2id with and without the
       JIT, encrypt+upload of one file vs `amanat submit` (same run), peak browser memory
+  b6  several servers on PostgreSQL and an S3 bucket: B4 on 1 and 2 instances, B1 on the
+      bucket vs a folder (same run), server peak RSS on the bucket at --sizes-mib
 
 options:
   --size-mib N        B1/B3 file size (default 1024)
@@ -40,11 +42,13 @@ options:
   --clients N         B4 concurrent clients (default 32)
   --cases N           B4 cases per client (default 20)
   --postgres URL      B4 also on PostgreSQL (default: $AMANAT_TEST_POSTGRES_URL if set)
+  --s3 URL            B6's S3 endpoint, e.g. moto's (default: $AMANAT_TEST_S3_ENDPOINT)
   --data DIR          where the test files go (default target/bench-data)
 
 examples:
   tests/bench.sh b1 --runs 5
   tests/bench.sh b4 --clients 32 --cases 20 --postgres postgres://postgres@127.0.0.1:5432/postgres
+  tests/bench.sh b6 --s3 http://127.0.0.1:9055 --postgres postgres://postgres@127.0.0.1:5432/postgres --sizes-mib 10,4096
 ";
 
 struct Opts {
@@ -54,6 +58,7 @@ struct Opts {
     clients: usize,
     cases: usize,
     postgres: Option<String>,
+    s3: Option<String>,
     data: PathBuf,
 }
 
@@ -74,6 +79,7 @@ fn main() {
         clients: 32,
         cases: 20,
         postgres: std::env::var("AMANAT_TEST_POSTGRES_URL").ok(),
+        s3: std::env::var("AMANAT_TEST_S3_ENDPOINT").ok(),
         data: bin_dir().join("../bench-data"),
     };
     while let Some(flag) = args.next() {
@@ -90,6 +96,7 @@ fn main() {
             "--clients" => o.clients = num(&val()) as usize,
             "--cases" => o.cases = num(&val()) as usize,
             "--postgres" => o.postgres = Some(val()),
+            "--s3" => o.s3 = Some(val()),
             "--data" => o.data = PathBuf::from(val()),
             _ => {
                 eprintln!("unknown option {flag}\n\n{USAGE}");
@@ -105,6 +112,7 @@ fn main() {
         "b3" => b3(&o),
         "b4" => b4(&o),
         "b5" => b5(&o),
+        "b6" => b6(&o),
         "all" => {
             b1(&o);
             b2(&o);
@@ -173,9 +181,16 @@ struct World {
 
 impl World {
     fn new(backend: Backend) -> World {
+        World::with_env(backend, &[])
+    }
+
+    /// A server started with `env` too (e.g. an S3 bucket's).
+    fn with_env(backend: Backend, env: &[(String, String)]) -> World {
         let foundation = Foundation::new();
         foundation.add_staff("alice", "reviewer");
         // At the log level a foundation would run (the tests run at debug, to scan it).
+        let mut all: Vec<(&str, &str)> = vec![("AMANAT_LOG", "info")];
+        all.extend(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let server = Server::start_with_env(
             &foundation.root_public,
             ServerOptions {
@@ -183,7 +198,7 @@ impl World {
                 max_document_bytes: None,
                 session_ttl_secs: None,
             },
-            &[("AMANAT_LOG", "info")],
+            &all,
         );
         foundation.set_log(&server);
         foundation.publish(&server);
@@ -512,6 +527,11 @@ struct Prepared {
 
 fn b4_on(o: &Opts, backend: Backend, label: &str) {
     let w = World::new(backend);
+    b4_run(o, &w, &[&w.server], label);
+}
+
+/// B4 against `servers` (instances of one deployment): client `i` uses server `i % n`.
+fn b4_run(o: &Opts, w: &World, servers: &[&Server], label: &str) {
     let fp = Fingerprint::parse(&w.foundation.fingerprint).unwrap();
     let http = w.server.http();
     let signed: SignedKeyring =
@@ -523,7 +543,10 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         keyring,
         log,
     });
-    let endpoint = Endpoint::new(&w.server.url, Some(&w.server.cert_sha256), None).unwrap();
+    let endpoints: Vec<Endpoint> = servers
+        .iter()
+        .map(|s| Endpoint::new(&s.url, Some(&s.cert_sha256), None).unwrap())
+        .collect();
 
     // Case keys come from random seeds, made before the clock starts: Argon2id (64 MiB,
     // t=3) is the complainant's device's work, not the server's, and would measure only
@@ -537,13 +560,15 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
     );
     let poa = vec![0x5au8; 46 * 1024];
     let form = form_json();
-    let server_cpu = cpu_secs(w.server.pid());
+    let servers_cpu = || servers.iter().map(|s| cpu_secs(s.pid())).sum::<f64>();
+    let server_cpu = servers_cpu();
     let own_cpu = cpu_secs(std::process::id());
     let start = Instant::now();
     let workers: Vec<_> = keys
         .into_iter()
-        .map(|mine| {
-            let endpoint = endpoint.clone();
+        .enumerate()
+        .map(|(i, mine)| {
+            let endpoint = endpoints[i % endpoints.len()].clone();
             let prepared = prepared.clone();
             let (poa, form) = (poa.clone(), form.clone());
             std::thread::spawn(move || {
@@ -563,7 +588,7 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         .flat_map(|h| h.join().unwrap())
         .collect();
     let took = start.elapsed().as_secs_f64();
-    let server_cpu = cpu_secs(w.server.pid()) - server_cpu;
+    let server_cpu = servers_cpu() - server_cpu;
     let own_cpu = cpu_secs(std::process::id()) - own_cpu;
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
@@ -586,6 +611,80 @@ fn b4_on(o: &Opts, backend: Backend, label: &str) {
         own_cpu * 1000.0 / receipts,
         2.0 * receipts / server_cpu.max(1e-9),
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// B6: several servers on PostgreSQL and an S3-compatible bucket (issue 13).
+
+fn b6(o: &Opts) {
+    let (Some(pg), Some(s3)) = (&o.postgres, &o.s3) else {
+        eprintln!(
+            "b6 needs --postgres URL and --s3 URL (or AMANAT_TEST_POSTGRES_URL and AMANAT_TEST_S3_ENDPOINT)"
+        );
+        std::process::exit(2)
+    };
+    let pg_db = || Backend::Postgres(amanat_tests::fresh_postgres_database(pg));
+    let bucket = || amanat_tests::bucket::TestBucket::create(s3);
+    println!(
+        "\n== B6 PostgreSQL + S3: B4 with {} clients × {} cases on 1 and 2 instances ==",
+        o.clients, o.cases
+    );
+    let w = World::with_env(pg_db(), &bucket().env());
+    b4_run(o, &w, &[&w.server], "PostgreSQL + S3, 1 instance");
+    drop(w);
+    let w = World::with_env(pg_db(), &bucket().env());
+    let twin = w.server.twin();
+    b4_run(o, &w, &[&w.server, &twin], "PostgreSQL + S3, 2 instances");
+    drop(twin);
+    drop(w);
+
+    println!(
+        "\n== B6 B1 on the bucket vs a folder (PostgreSQL both): {} MiB, {} runs ==",
+        o.size_mib, o.runs
+    );
+    let file = data_file(o, o.size_mib);
+    warm(&file);
+    let folder = World::new(pg_db());
+    let on_s3 = World::with_env(pg_db(), &bucket().env());
+    let (mut t_dir, mut t_s3) = (Vec::new(), Vec::new());
+    for run in 0..o.runs {
+        let (d, _) = run_ok(folder.submit_cmd(&Cli::new(), &folder.server.url, &file));
+        let (s, _) = run_ok(on_s3.submit_cmd(&Cli::new(), &on_s3.server.url, &file));
+        println!(
+            "run {}: folder {:.3} s, S3 {:.3} s",
+            run + 1,
+            d.as_secs_f64(),
+            s.as_secs_f64()
+        );
+        t_dir.push(d.as_secs_f64());
+        t_s3.push(s.as_secs_f64());
+    }
+    let (d, s) = (median(&mut t_dir), median(&mut t_s3));
+    let mib = o.size_mib as f64;
+    println!(
+        "B6 B1 medians: folder {d:.3} s ({:.0} MiB/s), S3 {s:.3} s ({:.0} MiB/s); ratio (folder time / S3 time) {:.2}",
+        mib / d,
+        mib / s,
+        d / s
+    );
+    drop(folder);
+    drop(on_s3);
+
+    println!(
+        "\n== B6 server peak RSS on the bucket: {:?} MiB ==",
+        o.sizes_mib
+    );
+    for &mib in &o.sizes_mib {
+        let file = data_file(o, mib);
+        let w = World::with_env(pg_db(), &bucket().env());
+        let (took, _) = run_ok(w.submit_cmd(&Cli::new(), &w.server.url, &file));
+        let (server_hwm, _) = mem_kib(w.server.pid()).unwrap();
+        println!(
+            "B6 {mib} MiB on S3: server peak {:.1} MiB; {:.1} s",
+            server_hwm as f64 / 1024.0,
+            took.as_secs_f64()
+        );
+    }
 }
 
 fn form_json() -> Vec<u8> {
