@@ -95,6 +95,45 @@ pub struct Config {
     /// Keep blobs in this S3-compatible bucket instead of `blob_dir` (which then holds
     /// nothing). Credentials come from the environment when the server opens it.
     pub bucket: Option<BucketConfig>,
+    /// The foundation's retention rules, which `amanat-server retention` applies when it is
+    /// given no `--rule`.
+    pub retention: Vec<RetentionRule>,
+}
+
+/// "Cases with `status` (any, if `None`) and no activity for `after_days` days go."
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetentionRule {
+    pub status: Option<amanat_protocol::wire::CaseStatus>,
+    pub after_days: u64,
+}
+
+impl std::str::FromStr for RetentionRule {
+    type Err = String;
+
+    /// `STATUS:DAYS`, e.g. `closed:730`; `any:DAYS` for every status.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not STATUS:DAYS, e.g. closed:730 (statuses: new, in-review, needs-info, complete, included, rejected, closed, any)"
+            )
+        };
+        let (status, days) = text.split_once(':').ok_or_else(bad)?;
+        let status = match status.trim() {
+            "any" => None,
+            s => Some(s.parse().map_err(|_| bad())?),
+        };
+        let after_days = days.trim().parse().map_err(|_| bad())?;
+        Ok(RetentionRule { status, after_days })
+    }
+}
+
+impl fmt::Display for RetentionRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(s) => write!(f, "{s}:{}", self.after_days),
+            None => write!(f, "any:{}", self.after_days),
+        }
+    }
 }
 
 /// `blobs = "s3://bucket/prefix"` with its endpoint, region and addressing style.
@@ -143,6 +182,7 @@ impl fmt::Debug for Config {
             .field("metrics_listen", &self.metrics_listen)
             .field("witnesses", &self.witnesses)
             .field("bucket", &self.bucket)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -242,6 +282,9 @@ pub struct Layer {
     pub s3_region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3_path_style: Option<bool>,
+    /// Retention rules, `["closed:730", "rejected:365"]`, for `amanat-server retention`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -274,7 +317,8 @@ impl Layer {
             blobs,
             s3_endpoint,
             s3_region,
-            s3_path_style
+            s3_path_style,
+            retention
         );
         self
     }
@@ -339,6 +383,16 @@ impl Layer {
                 "AMANAT_BLOBS" => layer.blobs = Some(value.clone()),
                 "AMANAT_S3_ENDPOINT" => layer.s3_endpoint = Some(value.clone()),
                 "AMANAT_S3_REGION" => layer.s3_region = Some(value.clone()),
+                "AMANAT_RETENTION" => {
+                    layer.retention = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
                 "AMANAT_S3_PATH_STYLE" => {
                     layer.s3_path_style = Some(match value.trim() {
                         "1" | "true" | "yes" => true,
@@ -619,7 +673,20 @@ impl Config {
                 ),
             });
         }
+        let retention = layer
+            .retention
+            .iter()
+            .flatten()
+            .map(|r| {
+                r.parse::<RetentionRule>()
+                    .map_err(|reason| ConfigError::Invalid {
+                        setting: "retention",
+                        reason,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
+            retention,
             bucket,
             listen,
             database_url,
@@ -673,6 +740,8 @@ impl Config {
             s3_endpoint: self.bucket.as_ref().map(|b| b.endpoint.clone()),
             s3_region: self.bucket.as_ref().map(|b| b.region.clone()),
             s3_path_style: self.bucket.as_ref().map(|b| b.path_style),
+            retention: (!self.retention.is_empty())
+                .then(|| self.retention.iter().map(ToString::to_string).collect()),
         }
     }
 }

@@ -160,6 +160,7 @@ pub fn init_data_dir_with_log_origin(
         metrics_listen: None,
         witnesses: Vec::new(),
         bucket: None,
+        retention: Vec::new(),
     };
     // Round-trip through validation, so init never writes a config serve would refuse.
     let config = Config::from_layer(config.to_layer())?;

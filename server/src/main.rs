@@ -96,13 +96,14 @@ enum Command {
     /// with a status and no activity for a number of days. Cases under a legal hold
     /// (`amanat staff hold`) are listed and kept. Safe to run while the server serves.
     #[command(
-        after_help = "Examples:\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365 --apply\n\nA rule is STATUS:DAYS (new, in-review, needs-info, complete, included, rejected, closed,\nor any). Each deletion is logged (entry 07) and removes the case's documents, replies,\nnotes and grants. Without --apply nothing changes."
+        after_help = "Examples:\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365\n  amanat-server retention --config /var/lib/amanat/srv/config.toml --rule closed:730 --rule rejected:365 --apply\n\nA rule is STATUS:DAYS (new, in-review, needs-info, complete, included, rejected, closed,\nor any); without --rule, the config file's retention = [\"closed:730\", …] is used. Each deletion is logged (entry 07) and removes the case's documents, replies,\nnotes and grants. Without --apply nothing changes."
     )]
     Retention {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// STATUS:DAYS, e.g. closed:730 (repeat for each rule).
-        #[arg(long = "rule", value_name = "STATUS:DAYS", required = true)]
+        /// STATUS:DAYS, e.g. closed:730 (repeat for each rule); without any, the config
+        /// file's `retention` rules.
+        #[arg(long = "rule", value_name = "STATUS:DAYS")]
         rules: Vec<String>,
         /// Delete the listed cases (without it: a dry run).
         #[arg(long)]
@@ -377,27 +378,19 @@ fn restore(from: &std::path::Path, data: &std::path::Path, database_url: Option<
     Ok(())
 }
 
-fn parse_rule(text: &str) -> Result<amanat_server::service::RetentionRule> {
-    let bad = || {
-        format!(
-            "--rule {text:?} is not STATUS:DAYS, e.g. closed:730 (statuses: new, in-review, needs-info, complete, included, rejected, closed, any)"
-        )
-    };
-    let (status, days) = text.split_once(':').ok_or_else(bad)?;
-    let status = match status.trim() {
-        "any" => None,
-        s => Some(s.parse().map_err(|_| bad())?),
-    };
-    let after_days = days.trim().parse().map_err(|_| bad())?;
-    Ok(amanat_server::service::RetentionRule { status, after_days })
-}
-
 fn retention(file: Option<PathBuf>, rules: &[String], apply: bool) -> Result {
-    let rules = rules
-        .iter()
-        .map(|r| parse_rule(r))
-        .collect::<Result<Vec<_>>>()?;
     let config = load_config(file)?;
+    let rules: Vec<amanat_server::service::RetentionRule> = if rules.is_empty() {
+        if config.retention.is_empty() {
+            return Err("no retention rule: give --rule STATUS:DAYS, or set retention = [\"closed:730\", …] in the config file".into());
+        }
+        config.retention.clone()
+    } else {
+        rules
+            .iter()
+            .map(|r| r.parse().map_err(|e: String| format!("--rule {e}")))
+            .collect::<std::result::Result<Vec<_>, String>>()?
+    };
     let services = amanat_server::open_services(&config)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -153,6 +153,24 @@ fn run_with(backend: Backend, env: Vec<(String, String)>) {
         "{dry}"
     );
     assert_eq!(server.blob_files().len(), blobs);
+    // The rules can live in the config file: none there and no --rule is refused, then the
+    // file's rules give the same dry run (and flags, below, override them).
+    let o = retention(&server, &[]);
+    assert!(
+        !o.status.success() && text(&o).contains("no retention rule"),
+        "{}",
+        text(&o)
+    );
+    let config = server.dir().join("config.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str("retention = [\"closed:0\", \"rejected:365\"]\n");
+    std::fs::write(&config, toml).unwrap();
+    let o = retention(&server, &[]);
+    assert_eq!(
+        text(&o),
+        dry,
+        "the config file's rules must act as the same flags"
+    );
     // A rule whose time has not come reaches nothing.
     let o = retention(&server, &["--rule", "closed:730"]);
     assert!(text(&o).contains("No case is reached"), "{}", text(&o));

@@ -12,12 +12,7 @@ use super::{
 };
 use crate::domain::RetentionCandidate;
 
-/// "Cases with `status` (any, if `None`) and no activity for `after_days` days go."
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetentionRule {
-    pub status: Option<CaseStatus>,
-    pub after_days: u64,
-}
+pub use crate::config::RetentionRule;
 
 /// What a retention run found and, when applied, deleted.
 #[derive(Debug)]
