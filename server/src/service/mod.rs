@@ -17,7 +17,7 @@ mod uploads;
 mod web;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amanat_protocol::keyring::{Fingerprint, SignedKeyring, VerifiedKeyring};
 use amanat_protocol::log::entry::Entry;
@@ -203,6 +203,8 @@ pub struct Services {
     puzzles: pow::Puzzles,
     /// A random name for this process, as the holder of a lease.
     instance: String,
+    /// When this process last looked for orphan blobs (start-up does, so it starts now).
+    orphans_checked: std::sync::Mutex<std::time::Instant>,
 }
 
 impl Services {
@@ -225,12 +227,14 @@ impl Services {
             load: pow::Load::new(config.max_in_flight),
             puzzles,
             instance: amanat_protocol::encoding::hex(&rand::random::<[u8; 8]>()),
+            orphans_checked: std::sync::Mutex::new(std::time::Instant::now()),
         }
     }
 
     /// The periodic collection, run by one server at a time (a lease in the database, held
-    /// for two periods): expired uploads, expired puzzle seeds and orphan blobs. Returns
-    /// whether this server held the lease.
+    /// for two periods): expired uploads and expired puzzle seeds, and, once per upload TTL
+    /// (their grace period; listing every blob is not free), orphan blobs. Returns whether
+    /// this server held the lease.
     pub fn collect(&self) -> Result<bool> {
         let at = now();
         let period = i64::try_from(self.upload_collect_period().as_secs()).unwrap_or(600);
@@ -244,7 +248,20 @@ impl Services {
         }
         self.collect_uploads()?;
         self.store.forget_spent_puzzles(at)?;
-        self.collect_orphan_blobs()?;
+        let due = {
+            let mut last = self
+                .orphans_checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = last.elapsed() >= Duration::from_secs(self.uploads.ttl_secs());
+            if due {
+                *last = std::time::Instant::now();
+            }
+            due
+        };
+        if due {
+            self.collect_orphan_blobs()?;
+        }
         Ok(true)
     }
     /// The fingerprint keyrings must be signed under.

@@ -111,6 +111,10 @@ impl UploadArea {
         self.dir.join(id)
     }
 
+    pub(super) fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
     pub(super) fn ttl(&self) -> i64 {
         i64::try_from(self.ttl_secs).unwrap_or(i64::MAX)
     }
