@@ -74,6 +74,11 @@ impl Proxy {
         format!("https://{}", self.addr)
     }
 
+    /// `http://127.0.0.1:PORT` of the proxy, for a plain-HTTP upstream (an S3 endpoint).
+    pub fn plain_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     pub fn set_upstream_url(&self, url: &str) {
         *self.shared.upstream.lock().unwrap() = addr_of(url);
     }
@@ -106,6 +111,7 @@ impl Proxy {
 
 fn addr_of(url: &str) -> SocketAddr {
     url.trim_start_matches("https://")
+        .trim_start_matches("http://")
         .trim_end_matches('/')
         .parse()
         .unwrap()

@@ -173,6 +173,7 @@ fn an_instance_killed_under_load_loses_nothing() {
     };
     let mut b = w.server.twin();
     let balancer = Balancer::for_urls(&[&w.server.url, &b.url]);
+    let b_log = Arc::new(b.log.clone());
     let url = balancer.url();
     let w = Arc::new(w);
     let receipts = Arc::new(Mutex::new(Vec::new()));
@@ -185,7 +186,7 @@ fn an_instance_killed_under_load_loses_nothing() {
         .map(|_| {
             let (w, receipts, url, video) =
                 (w.clone(), receipts.clone(), url.clone(), video.clone());
-            let resent = resent.clone();
+            let (resent, b_log) = (resent.clone(), b_log.clone());
             thread::spawn(move || {
                 for _ in 0..4 {
                     let cli = Cli::new();
@@ -203,7 +204,20 @@ fn an_instance_killed_under_load_loses_nothing() {
                             break;
                         }
                         let said = String::from_utf8_lossy(&out.stderr).into_owned();
-                        assert!(said.contains("could not reach the server"), "{said}");
+                        let logs = format!(
+                            "{}{}",
+                            w.server.log_text(),
+                            std::fs::read_to_string(&*b_log).unwrap_or_default()
+                        );
+                        let errors: String = logs
+                            .lines()
+                            .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+                            .map(|l| format!("{l}\n"))
+                            .collect();
+                        assert!(
+                            said.contains("could not reach the server"),
+                            "{said}\nthe servers' errors and warnings:\n{errors}"
+                        );
                         *resent.lock().unwrap() += 1;
                         std::fs::remove_dir_all(cli.path("receipts")).ok();
                     }
@@ -361,4 +375,86 @@ fn blobs_move_from_a_folder_to_a_bucket_and_back() {
     let said = migrate(back.to_str().unwrap(), true);
     assert!(said.contains("4 blobs copied"), "{said}");
     assert_eq!(amanat_tests::walk_blob_names(&back), before);
+}
+
+/// An S3 store that cannot be reached is `503 storage_unavailable` with a JSON body and a
+/// `Retry-After`, not a 500; the server goes on, and serves again once the store is back.
+/// A server whose bucket does not answer at start says so and does not start.
+#[test]
+fn an_unreachable_bucket_is_503_then_recovers() {
+    let Some(backend) = Backend::postgres_from_env() else {
+        return;
+    };
+    let Some(bucket) = TestBucket::fresh() else {
+        return;
+    };
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    // At start: refused, with the reason.
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("srv");
+    let root = amanat_tests::Foundation::new().root_public;
+    let init = std::process::Command::new(amanat_tests::bin("amanat-server"))
+        .args(["init", "--data"])
+        .arg(&dir)
+        .args(["--root-key", &root])
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let mut env = bucket.env();
+    env.retain(|(k, _)| k != "AMANAT_S3_ENDPOINT");
+    let serve = std::process::Command::new(amanat_tests::bin("amanat-server"))
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(["--listen", "127.0.0.1:0"])
+        .envs(env)
+        .env("AMANAT_S3_ENDPOINT", &closed)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&serve.stderr);
+    assert!(
+        !serve.status.success() && said.contains("does not answer"),
+        "{said}"
+    );
+
+    // While serving: the store goes away behind a proxy, then comes back.
+    let proxy = amanat_tests::faults::Proxy::for_url(&bucket.endpoint);
+    let mut env = bucket.env();
+    for (k, v) in env.iter_mut() {
+        if k == "AMANAT_S3_ENDPOINT" {
+            *v = proxy.plain_url();
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let opts = ServerOptions {
+        backend,
+        max_document_bytes: None,
+        session_ttl_secs: None,
+    };
+    let w = World::new(opts, &env);
+    let case = w.new_case();
+    w.reviewer.login(&w.server, &w.foundation.fingerprint);
+    let token = w.reviewer.token();
+    let http = client(&w.server);
+    let detail = http.get(&format!("/v1/cases/{}", case.id), Some(&token));
+    let doc = detail.json.unwrap()["documents"][0]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/cases/{}/documents/{doc}", case.id);
+    assert_eq!(http.get(&path, Some(&token)).status, 200);
+
+    proxy.set_upstream_url(&closed);
+    proxy.arm(0, amanat_tests::faults::Fault::Cut); // the kept-alive connection goes too
+    let refused = http.get(&path, Some(&token));
+    assert_refusal(&refused, 503, "storage_unavailable");
+    assert!(refused.headers.contains_key("retry-after"), "{refused:?}");
+    assert_eq!(w.server.http().get("/v1/health", None).status, 200);
+
+    proxy.set_upstream_url(&bucket.endpoint);
+    let back = http.get(&path, Some(&token));
+    assert_eq!(back.status, 200, "{back:?}");
 }

@@ -54,7 +54,7 @@ pub fn blob_key(sha256: &[u8; 32]) -> String {
 }
 
 fn io_err(e: S3Error) -> io::Error {
-    io::Error::other(e.to_string())
+    e.into()
 }
 
 impl BucketStore {

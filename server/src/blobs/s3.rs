@@ -95,9 +95,23 @@ impl S3Error {
     }
 }
 
+impl S3Error {
+    /// Worth trying again later: S3 could not be reached, or said it is busy or broken
+    /// (5xx, e.g. `SlowDown`), rather than refusing this request.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            S3Error::Transport(_) => true,
+            S3Error::Status { status, .. } => *status >= 500,
+            S3Error::Garbled(_) => false,
+        }
+    }
+}
+
+/// The S3 error travels inside the `io::Error`, so the services can tell an unreachable
+/// store (`503`) from a broken one.
 impl From<S3Error> for io::Error {
     fn from(e: S3Error) -> io::Error {
-        io::Error::other(e.to_string())
+        io::Error::other(e)
     }
 }
 
@@ -267,8 +281,20 @@ impl S3 {
         req.header("authorization", auth)
     }
 
+    /// Sends `req`; a request that failed before any answer (a kept-alive connection the
+    /// store closed, a refused connection) is sent once more, as the AWS SDKs do. Every
+    /// call here may be repeated: they are reads, writes of the same bytes to the same key or
+    /// part, or (creating a multipart upload) leave at most an upload the collector aborts.
     fn send(&self, req: RequestBuilder) -> Result<Response> {
-        let resp = req.send().map_err(|e| S3Error::Transport(describe(&e)))?;
+        let again = req.try_clone();
+        let resp = match (req.send(), again) {
+            (Ok(r), _) => r,
+            (Err(e), Some(again)) if e.is_connect() || e.is_request() => {
+                std::thread::sleep(Duration::from_millis(200));
+                again.send().map_err(|e| S3Error::Transport(describe(e)))?
+            }
+            (Err(e), _) => return Err(S3Error::Transport(describe(e))),
+        };
         if resp.status().is_success() {
             Ok(resp)
         } else {
@@ -343,7 +369,7 @@ impl S3 {
                 status: resp.status().as_u16(),
                 code: "(HEAD has no body)".into(),
             }),
-            Err(e) => Err(S3Error::Transport(describe(&e))),
+            Err(e) => Err(S3Error::Transport(describe(e))),
         }
     }
 
@@ -576,8 +602,11 @@ impl S3 {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// The error and its causes, without the URL: the store's address is the operator's
+/// business, and the logs carry no addresses at all.
+fn describe(e: reqwest::Error) -> String {
     use std::error::Error as _;
+    let e = e.without_url();
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

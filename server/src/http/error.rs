@@ -220,6 +220,16 @@ impl From<ServiceError> for ApiError {
                 "The server has no room for this document now. Try again later.",
             ),
             E::Unavailable(d) => return ApiError::unavailable(d),
+            E::StorageUnavailable(d) => {
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "The server cannot reach its blob store just now. Nothing was lost; try again in a moment.",
+                )
+                .logged(d);
+                e.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+                return e;
+            }
             E::BadRequest(reason) => ApiError::bad_request(capitalise(&reason)),
             E::BadRange(reason) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_range", capitalise(&reason))

@@ -138,6 +138,9 @@ pub enum ServiceError {
     /// The database is down or unreachable: `503`, try again later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The S3 blob store cannot be reached, or is busy: `503`, try again later.
+    #[error("blob store unavailable: {0}")]
+    StorageUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -158,8 +161,14 @@ impl From<StoreError> for ServiceError {
 impl ServiceError {
     /// Blob I/O errors: a full disk is the operator's to fix and worth saying so.
     fn io(what: &str, e: std::io::Error) -> Self {
+        let s3_transient = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<crate::blobs::s3::S3Error>())
+            .is_some_and(crate::blobs::s3::S3Error::is_transient);
         if e.kind() == std::io::ErrorKind::StorageFull {
             ServiceError::InsufficientStorage(format!("{what}: {e}"))
+        } else if s3_transient {
+            ServiceError::StorageUnavailable(format!("{what}: {e}"))
         } else {
             ServiceError::Internal(format!("{what}: {e}"))
         }

@@ -35,7 +35,7 @@ fn key(id: &str) -> String {
 }
 
 fn s3_error(what: &str, e: crate::blobs::s3::S3Error) -> UploadError {
-    io_error(what, std::io::Error::other(e.to_string()))
+    io_error(what, e.into())
 }
 
 fn staging_of(rec: &UploadRecord) -> Result<Staging> {
