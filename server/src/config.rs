@@ -188,7 +188,7 @@ impl fmt::Debug for Config {
 }
 
 /// `postgres://user:secret@host/db` → `postgres://********@host/db`.
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://********{}", &url[..s], &url[at..]),
         _ => url.to_owned(),

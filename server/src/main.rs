@@ -133,6 +133,20 @@ enum Command {
         #[arg(long)]
         s3_path_style: bool,
     },
+    /// Copy the SQLite database the configuration names into an empty PostgreSQL database
+    /// (every table, in one transaction), then verify the copy as `verify` does. The server
+    /// must be stopped; afterwards point `database_url` at PostgreSQL.
+    #[command(
+        name = "migrate-database",
+        after_help = "Example:\n  systemctl stop amanat\n  amanat-server migrate-database --config /var/lib/amanat/srv/config.toml --to postgres://amanat@db.internal/amanat\n  (then set database_url = \"postgres://amanat@db.internal/amanat\" and start the server)\n\nThe PostgreSQL database must exist and hold no keyring. docs/deploy.md, \"Moving to several\nservers\", walks through it."
+    )]
+    MigrateDatabase {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The empty PostgreSQL database: postgres://user@host/db.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Ask a running server for /v1/health over TLS, trusting only the pinned certificate.
     Healthcheck {
         /// e.g. https://127.0.0.1:8443
@@ -189,6 +203,7 @@ fn main() -> ExitCode {
             rules,
             apply,
         } => retention(config, &rules, apply),
+        Command::MigrateDatabase { config, to } => migrate_database(config, &to),
         Command::MigrateBlobs {
             config,
             to,
@@ -315,6 +330,37 @@ fn load_config(file: Option<PathBuf>) -> Result<Config> {
         &Overrides::default(),
     )?
     .config)
+}
+
+fn migrate_database(file: Option<PathBuf>, to: &str) -> Result {
+    let config = load_config(file)?;
+    if !config.database_url.starts_with("sqlite://") {
+        return Err(format!(
+            "the configured database is not SQLite ({}); migrate-database copies a SQLite database into PostgreSQL",
+            config::redact_url(&config.database_url)
+        )
+        .into());
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        return Err("--to must be a postgres:// URL".into());
+    }
+    let source = amanat_server::store::Store::open(&config.database_url)?;
+    let target = amanat_server::store::Store::open(to)?;
+    let copied = source.copy_into(&target)?;
+    for (table, n) in &copied {
+        println!("copied {table}: {n} rows");
+    }
+    let mut moved = config.clone();
+    moved.database_url = to.to_owned();
+    let v = amanat_server::backup::verify(&moved)?;
+    println!(
+        "verified: {} documents (every blob re-hashed), log of {} entries, root {}, {} signed checkpoints",
+        v.documents, v.log_size, v.log_root, v.checkpoints
+    );
+    println!(
+        "Now set database_url to the PostgreSQL URL (or AMANAT_DATABASE_URL_FILE) and start the server."
+    );
+    Ok(())
 }
 
 fn migrate_blobs(

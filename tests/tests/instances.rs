@@ -458,3 +458,119 @@ fn an_unreachable_bucket_is_503_then_recovers() {
     let back = http.get(&path, Some(&token));
     assert_eq!(back.status, 200, "{back:?}");
 }
+
+/// The whole move the deploy guide describes: a server on the embedded default (SQLite and a
+/// folder) is stopped, `migrate-database` copies it into PostgreSQL and `migrate-blobs` into
+/// a bucket, and it comes back as two instances that serve every old document and receipt.
+#[test]
+fn the_embedded_default_moves_to_two_instances() {
+    let Some(Backend::Postgres(pg)) = Backend::postgres_from_env() else {
+        return;
+    };
+    let Some(bucket) = TestBucket::fresh() else {
+        return;
+    };
+    let opts = ServerOptions {
+        backend: Backend::Sqlite,
+        max_document_bytes: None,
+        session_ttl_secs: None,
+    };
+    let mut w = World::new(opts, &[]);
+    let mut receipts = Vec::new();
+    let video: Vec<u8> = (0..9 * MIB as u32).map(|i| (i ^ (i >> 5)) as u8).collect();
+    for _ in 0..2 {
+        let cli = Cli::new();
+        std::fs::write(cli.path("video.mp4"), &video).unwrap();
+        let mut args = w.submit_args(&cli, &w.server.url);
+        args.extend(["--attach".to_owned(), "video.mp4".to_owned()]);
+        cli.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        receipts.extend(receipts_of(&cli));
+    }
+    let before = w.log_entries();
+    w.server.kill();
+
+    let config = w.server.dir().join("config.toml");
+    let run = |args: &[&str], env: &[(String, String)]| {
+        let out = std::process::Command::new(amanat_tests::bin("amanat-server"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    let said = run(&["migrate-database", "--to", &pg], &[]);
+    assert!(
+        said.contains("copied log_entries:") && said.contains("verified: 4 documents"),
+        "{said}"
+    );
+    // A second copy into the same database is refused: it is no longer empty.
+    let again = std::process::Command::new(amanat_tests::bin("amanat-server"))
+        .args(["migrate-database", "--to", &pg, "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a keyring"));
+    let aws: Vec<(String, String)> = bucket
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("AWS_"))
+        .collect();
+    let to = format!("s3://{}/{}", bucket.bucket, bucket.prefix);
+    let said = run(
+        &[
+            "migrate-blobs",
+            "--to",
+            &to,
+            "--s3-endpoint",
+            &bucket.endpoint,
+            "--s3-path-style",
+        ],
+        &aws,
+    );
+    assert!(said.contains("4 blobs copied"), "{said}");
+
+    // Back as two instances on PostgreSQL and the bucket; the SQLite file and the folder
+    // are moved away, so nothing can come from them.
+    std::fs::rename(
+        w.server.dir().join("blobs"),
+        w.server.dir().join("blobs.old"),
+    )
+    .unwrap();
+    std::fs::rename(
+        w.server.dir().join("amanat.db"),
+        w.server.dir().join("amanat.db.old"),
+    )
+    .unwrap();
+    w.server.env.extend(bucket.env());
+    w.server
+        .env
+        .push(("AMANAT_DATABASE_URL".into(), pg.clone()));
+    w.server.restart();
+    let twin = w.server.twin();
+    assert_eq!(w.log_entries(), before, "the log moved unchanged");
+    let docs = logged_documents(&before);
+    assert_eq!(w.check_documents(&docs), 4);
+    assert_eq!(
+        verify_receipts(&w.log_verifier(), &before, &receipts),
+        receipts.len()
+    );
+    // Both instances take new cases, and the log goes on from where it was.
+    for server in [&w.server, &twin] {
+        let cli = Cli::new();
+        let args = w.submit_args(&cli, &server.url);
+        cli.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    let audit = w.audit();
+    assert_eq!(audit["problems"], serde_json::json!([]), "{audit}");
+    assert_eq!(audit["cases_with_appeal_form"], 4, "{audit}");
+    assert!(w.log_entries().starts_with(&before));
+}

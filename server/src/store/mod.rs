@@ -2,6 +2,7 @@
 //! one code path. The backend is picked from the URL scheme here, never guessed; every diesel
 //! type stays inside this module, callers see `domain` records and [`StoreError`].
 
+pub mod copy;
 mod deletion;
 mod handover;
 mod log;
