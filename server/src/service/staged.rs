@@ -205,21 +205,27 @@ impl Services {
             return Err(UploadError::HashMismatch);
         }
         let k = key(&rec.id);
-        match bucket
+        // Finished before, by a finish whose answer or transaction was then lost (perhaps
+        // on an instance that died): the blob is in place. Its content address is its hash,
+        // just checked, so it is this upload's bytes; what is left of the upload goes.
+        if self.blobs.blob_len(sha256).ok().flatten() == Some(rec.length) {
+            // Made young again, as any claim of an existing blob, for the orphan collector.
+            bucket
+                .place(&k, sha256)
+                .map_err(|e| io_error("committing an upload", e))?;
+            let _ = bucket.s3().abort_multipart(&k, &staging.upload);
+            let _ = bucket.s3().delete(&k);
+            return Ok(());
+        }
+        if let Err(e) = bucket
             .s3()
             .complete_multipart(&k, &staging.upload, &staging.parts)
         {
-            Ok(()) => {}
-            // Completed by a finish whose copy or transaction then failed.
-            Err(e) if e.code() == Some("NoSuchUpload") => {
-                if bucket.s3().head(&k).ok().flatten() != Some(rec.length) {
-                    return match self.blobs.blob_len(sha256) {
-                        Ok(Some(len)) if len == rec.length => Ok(()),
-                        _ => Err(s3_error("completing an upload", e)),
-                    };
-                }
+            // Completed by such a finish that died before the copy: the object is there.
+            // (S3 answers NoSuchUpload here; some stores answer otherwise, so look.)
+            if bucket.s3().head(&k).ok().flatten() != Some(rec.length) {
+                return Err(s3_error("completing an upload", e));
             }
-            Err(e) => return Err(s3_error("completing an upload", e)),
         }
         bucket
             .place(&k, sha256)
