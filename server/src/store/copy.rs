@@ -89,7 +89,9 @@ impl Store {
                 "the PostgreSQL database already holds a keyring: give an empty database",
             ));
         }
-        dst.batch_execute("BEGIN")?;
+        // The literals below double their quotes and nothing else: backslashes must be plain
+        // characters, whatever the server's default.
+        dst.batch_execute("BEGIN; SET LOCAL standard_conforming_strings = on")?;
         let result = copy_tables(src, dst);
         match result {
             Ok(copied) => {
