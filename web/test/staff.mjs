@@ -77,6 +77,9 @@ try {
       result.searchHits = await rows(page).evaluateAll((trs) => trs.map((tr) => tr.dataset.case));
       await page.locator("#search").fill("");
       await page.locator("#search").press("Enter");
+      // The cleared search re-renders the list; wait for all of it before acting on rows,
+      // or the next click may land on a table about to be replaced.
+      await page.waitForFunction((n) => document.querySelectorAll("#cases tbody tr").length === n, result.total, { timeout });
     }
     // Keyboard: rows take focus and Enter opens one; Escape goes back.
     await rows(page).first().focus();
@@ -84,6 +87,7 @@ try {
     result.focusMoved = await page.evaluate(() => document.activeElement?.matches("#cases tbody tr:nth-child(2)"));
     // Batch: everything with a power of attorney not yet acknowledged.
     await page.locator("#f-not-ack").check();
+    await page.waitForFunction((n) => document.querySelectorAll("#cases tbody tr").length < n, result.total, { timeout });
     result.notAcknowledged = await count(page);
     await page.locator("#select-all").check();
     await page.locator("#ack-selected").click();
