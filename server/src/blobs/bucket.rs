@@ -136,7 +136,7 @@ impl BucketStore {
 
     /// Whether the blob exists; if it does, it is made young, so that the orphan collector's
     /// grace period protects it until the row that now claims it commits.
-    fn exists_or_touch(&self, sha256: &[u8; 32]) -> io::Result<bool> {
+    pub fn exists_or_touch(&self, sha256: &[u8; 32]) -> io::Result<bool> {
         let key = blob_key(sha256);
         if self.s3.head(&key).map_err(io_err)?.is_none() {
             return Ok(false);

@@ -356,20 +356,16 @@ impl S3 {
     pub fn head(&self, key: &str) -> Result<Option<u64>> {
         let key = self.full_key(key);
         let req = self.request(Method::HEAD, Some(&key), &[], &[], EMPTY_SHA256);
-        match req.send() {
-            Ok(resp) if resp.status().is_success() => Ok(Some(
-                resp.headers()
-                    .get("content-length")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .ok_or_else(|| S3Error::Garbled("HEAD without a length".into()))?,
-            )),
-            Ok(resp) if resp.status().as_u16() == 404 => Ok(None),
-            Ok(resp) => Err(S3Error::Status {
-                status: resp.status().as_u16(),
-                code: "(HEAD has no body)".into(),
-            }),
-            Err(e) => Err(S3Error::Transport(describe(e))),
+        match self.send(req) {
+            Ok(resp) => resp
+                .headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .map(Some)
+                .ok_or_else(|| S3Error::Garbled("HEAD without a length".into())),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

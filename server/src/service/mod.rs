@@ -337,8 +337,11 @@ impl Services {
         if !self.store.spend_puzzle(&solved.random, solved.expires_at)? {
             return Err(ServiceError::PuzzleReplayed(solved.purpose.as_str()));
         }
-        self.puzzles
-            .set_shared_recent(self.store.recent_puzzles(now())?);
+        let at = now();
+        if self.puzzles.shared_count_due(at) {
+            self.puzzles
+                .set_shared_recent(self.store.recent_puzzles(at)?);
+        }
         Ok(())
     }
 

@@ -139,6 +139,8 @@ pub struct Puzzles {
     spent: Mutex<Spent>,
     /// Unexpired seeds spent on every server sharing the database, as last counted.
     shared_recent: AtomicUsize,
+    /// When that was counted (Unix seconds).
+    counted_at: std::sync::atomic::AtomicI64,
 }
 
 /// A checked solution, to be spent in the database before the request does anything else.
@@ -166,7 +168,19 @@ impl Puzzles {
             ttl_secs: i64::try_from(ttl_secs).unwrap_or(i64::MAX).max(1),
             spent: Mutex::new(Spent::default()),
             shared_recent: AtomicUsize::new(0),
+            counted_at: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
+    }
+
+    /// Whether the shared count is due again: at most once a second, so a burst of spends
+    /// costs one `COUNT` a second, not one each.
+    pub fn shared_count_due(&self, now: i64) -> bool {
+        let last = self.counted_at.load(Ordering::Relaxed);
+        now > last
+            && self
+                .counted_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Records how many unexpired seeds all servers have spent (counted at each spend).

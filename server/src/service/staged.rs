@@ -208,11 +208,11 @@ impl Services {
         // Finished before, by a finish whose answer or transaction was then lost (perhaps
         // on an instance that died): the blob is in place. Its content address is its hash,
         // just checked, so it is this upload's bytes; what is left of the upload goes.
-        if self.blobs.blob_len(sha256).ok().flatten() == Some(rec.length) {
-            // Made young again, as any claim of an existing blob, for the orphan collector.
-            bucket
-                .place(&k, sha256)
-                .map_err(|e| io_error("committing an upload", e))?;
+        // (Made young again, as any claim of an existing blob, for the orphan collector.)
+        if bucket
+            .exists_or_touch(sha256)
+            .map_err(|e| io_error("committing an upload", e))?
+        {
             let _ = bucket.s3().abort_multipart(&k, &staging.upload);
             let _ = bucket.s3().delete(&k);
             return Ok(());
